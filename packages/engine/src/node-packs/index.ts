@@ -1,0 +1,2 @@
+export * from "./core-package-link.js";
+export * from "./load-node-packs.js";

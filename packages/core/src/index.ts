@@ -1,1 +1,10 @@
 export {};
+export * from "./errors.js";
+export * from "./raw-image.js";
+export * from "./tensor.js";
+export * from "./tensors/index.js";
+export * from "./sdk/index.js";
+export * from "./context/index.js";
+export * from "./type-expr.js";
+export * from "./node-type-info.js";
+export * from "./graph/index.js";

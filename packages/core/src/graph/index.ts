@@ -1,0 +1,11 @@
+export * from "./graph-types.js";
+export * from "./graph-errors.js";
+export * from "./graph.js";
+export * from "./parse-graph.js";
+export * from "./special-nodes.js";
+export * from "./type-compatibility.js";
+export * from "./graph-cycles.js";
+export * from "./graph-validation.js";
+export * from "./execution-errors.js";
+export * from "./execution-state.js";
+export { compareIterationPaths } from "./ready-queue.js";

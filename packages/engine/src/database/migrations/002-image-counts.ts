@@ -22,12 +22,14 @@ async function createCountsTable(db: Kysely<unknown>): Promise<void> {
 }
 
 async function createSqliteTriggers(db: Kysely<unknown>): Promise<void> {
-  const increment = (row: "NEW") => sql.raw(`
+  const increment = (row: "NEW") =>
+    sql.raw(`
       INSERT INTO image_counts (board_key, image_category, is_intermediate, starred, image_count)
       VALUES (COALESCE(${row}.board_id, ''), ${row}.image_category, ${row}.is_intermediate, ${row}.starred, 1)
       ON CONFLICT (board_key, image_category, is_intermediate, starred)
       DO UPDATE SET image_count = image_counts.image_count + 1;`);
-  const decrement = (row: "OLD") => sql.raw(`
+  const decrement = (row: "OLD") =>
+    sql.raw(`
       UPDATE image_counts SET image_count = image_count - 1
       WHERE board_key = COALESCE(${row}.board_id, '') AND image_category = ${row}.image_category
         AND is_intermediate = ${row}.is_intermediate AND starred = ${row}.starred;`);

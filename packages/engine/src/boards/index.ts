@@ -1,0 +1,3 @@
+export * from "./board-errors.js";
+export * from "./board-image-records.js";
+export * from "./board-service.js";

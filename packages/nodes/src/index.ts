@@ -1,7 +1,12 @@
-export {};
+import { IMAGE_NODES } from "./image-nodes.js";
+import { LOGIC_NODES } from "./logic-nodes.js";
+
 export * from "./image-nodes.js";
 export * from "./logic-nodes.js";
 export * from "./batch/expand-batch-nodes.js";
 export * from "./batch/batch-errors.js";
 export * from "./prompts/dynamic-prompts.js";
 export * from "./latents/interpolate.js";
+
+/** Every built-in node definition, ready to register. */
+export const BUILTIN_NODES = [...LOGIC_NODES, ...IMAGE_NODES] as const;

@@ -1,1 +1,12 @@
-export {};
+export * from "./build-server.js";
+export * from "./create-server.js";
+export * from "./open-engine.js";
+export * from "./start-server.js";
+export * from "./server-version.js";
+export * from "./events/socket-bridge.js";
+export * from "./headless/headless-runner.js";
+export * from "./http/route-spec.js";
+export * from "./http/request-validation.js";
+export * from "./http/error-handler.js";
+export * from "./openapi/openapi-document.js";
+export * from "./routes/index.js";

@@ -174,8 +174,9 @@ export function registerModuleExports(
   options: { nodePack?: string } = {},
 ): string[] {
   const types: string[] = [];
-  // A module may export one definition under several names (e.g. also as default).
-  for (const value of new Set(Object.values(moduleExports))) {
+  // A module may export one definition under several names (e.g. also as default), and lists of definitions.
+  const values = Object.values(moduleExports).flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
+  for (const value of new Set(values)) {
     if (isInvocationDefinition(value)) {
       registry.register(value, options);
       types.push(value.type);

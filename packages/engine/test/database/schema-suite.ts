@@ -19,10 +19,13 @@ export const EXPECTED_TABLES = [
   "board_images",
   "boards",
   "client_state",
+  "image_counts",
   "images",
   "migrations",
   "models",
   "session_queue",
+  "session_queue_batch",
+  "session_queue_totals",
   "workflow_library",
 ];
 

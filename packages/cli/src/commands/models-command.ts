@@ -41,7 +41,7 @@ async function followJob(job: ModelInstallJob, io: CliIo, quiet: boolean): Promi
     ? new cliProgress.SingleBar(
         {
           stream: io.stderr,
-          format: " {phase} {bar} {percentage}% | {done} of {total}",
+          format: " {phase} {bar} {percentage}% | {done_mb} of {total_mb}",
           hideCursor: true,
           barsize: 28,
         },
@@ -62,7 +62,7 @@ async function followJob(job: ModelInstallJob, io: CliIo, quiet: boolean): Promi
       if (bar === undefined) io.err(`${name.trim()} ${megabytes(total)}…`);
     }
     if (bar === undefined || phase === "") return;
-    const payload = { phase, done: megabytes(done), total: megabytes(total) };
+    const payload = { phase, done_mb: megabytes(done), total_mb: megabytes(total) };
     if (!started) {
       bar.start(Math.max(total, 1), done, payload);
       started = true;

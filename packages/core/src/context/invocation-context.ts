@@ -1,6 +1,15 @@
 import type { ImageMode, RawImage } from "../raw-image.js";
 import type { MetadataFieldValue, ModelIdentifierFieldValue } from "../sdk/field-types.js";
-import type { BaseModelType, ModelFormat, ModelType, SubModelType } from "../sdk/model-taxonomy.js";
+import type {
+  AnyModelVariantType,
+  BaseModelType,
+  ModelFormat,
+  ModelRepoVariant,
+  ModelSourceType,
+  ModelType,
+  SchedulerPredictionType,
+  SubModelType,
+} from "../sdk/model-taxonomy.js";
 import type { Tensor } from "../tensor.js";
 import type { BoardDTO } from "./board-dto.js";
 import type { ConditioningFieldData } from "./conditioning-data.js";
@@ -58,28 +67,62 @@ export interface ConditioningInterface {
   load(name: string): Promise<ConditioningFieldData>;
 }
 
-/** A model's config record (loosely typed until the model manager defines its configs). */
+/**
+ * A model's config record: InvokeAI's AnyModelConfig as JSON. The common fields are typed; fields that only some
+ * kinds have (variant, prediction_type, repo_variant, trigger_phrases, default_settings, submodels, config_path…)
+ * are optional, and the index signature keeps records written by newer versions readable.
+ */
 export interface ModelConfigRecord {
+  /** Unique key (a uuid unless given at install). */
   readonly key: string;
+  /** `blake3:<hex>` (or `<algorithm>:<hex>`) of the file, or of a folder's weight files. */
   readonly hash: string;
+  /** The file or folder; relative to `models_dir` when it lies inside it. */
+  readonly path: string;
+  /** Bytes on disk (a folder: every file in it). */
+  readonly file_size: number;
   readonly name: string;
+  readonly description: string | null;
+  /** The source as given at install: a path, URL or `owner/repo[:variant[:subfolder]]`. */
+  readonly source: string;
+  readonly source_type: ModelSourceType;
+  /** The hub's answer about the repo (JSON text), when installed from Hugging Face. */
+  readonly source_api_response: string | null;
+  readonly cover_image: string | null;
   readonly base: BaseModelType;
   readonly type: ModelType;
   readonly format: ModelFormat;
-  readonly path: string;
+  readonly variant?: AnyModelVariantType | null;
+  readonly prediction_type?: SchedulerPredictionType | null;
+  readonly repo_variant?: ModelRepoVariant | null;
+  readonly trigger_phrases?: readonly string[] | null;
+  readonly default_settings?: Readonly<Record<string, unknown>> | null;
+  /** Why identification gave up, for models installed as `unknown`. */
+  readonly unknown_reason?: string | null;
   readonly [field: string]: unknown;
 }
 
-/** A model loaded into the model cache; `use` keeps it locked in memory while the callback runs. */
-export interface LoadedModelWithoutConfig<M = unknown> {
+/** A model held locked in the model cache until disposed (`await using locked = await loaded.lock()`). */
+export interface LockedModel<M = unknown> extends Disposable, AsyncDisposable {
   readonly model: M;
-  /** Runs `fn` with the model locked in the cache (InvokeAI's `with loaded_model as model:`). */
+  /** Unlocks (idempotent); what `using`/`await using` call at the end of the block. */
+  release(): void;
+}
+
+/** A model loaded into the model cache. It may be evicted while unlocked: lock it (or `use` it) while working. */
+export interface LoadedModelWithoutConfig<M = unknown> {
+  /** The model object, without locking it (InvokeAI's `.model`). */
+  readonly model: M;
+  /** Runs `fn` with the model locked in the cache; the lock is released even when `fn` throws. */
   use<T>(fn: (model: M) => Promise<T> | T): Promise<T>;
+  /** Locks the model (reloading it if it was evicted meanwhile); release with `using` or `release()`. */
+  lock(): Promise<LockedModel<M>>;
 }
 
 /** A model loaded from the model records, with its config. */
 export interface LoadedModel<M = unknown> extends LoadedModelWithoutConfig<M> {
   readonly config: ModelConfigRecord;
+  readonly submodelType: SubModelType | null;
 }
 
 /** A function that loads a model file or folder. */
@@ -118,6 +161,8 @@ export interface ModelsInterface {
   searchByAttrs(attrs: ModelSearchAttrs): Promise<ModelConfigRecord[]>;
   /** Installed models at this path. */
   searchByPath(path: string): Promise<ModelConfigRecord[]>;
+  /** The absolute path of a model (relative record paths resolve against `models_dir`). */
+  getAbsolutePath(configOrPath: ModelConfigRecord | string): string;
 }
 
 /** The node's logger (messages carry the queue item and node). */

@@ -150,3 +150,16 @@ export const ANY_MODEL_VARIANT_TYPES: readonly AnyModelVariantType[] = [
     ...FLUX2_VARIANT_TYPES,
   ]),
 ];
+
+/** What a scheduler's model predicts (InvokeAI's SchedulerPredictionType). */
+export const SCHEDULER_PREDICTION_TYPES = ["epsilon", "v_prediction", "sample"] as const;
+/** A scheduler prediction type. */
+export type SchedulerPredictionType = (typeof SCHEDULER_PREDICTION_TYPES)[number];
+/** Which file variant of a Hugging Face repo a diffusers model was taken from ("" = the plain files). */
+export const MODEL_REPO_VARIANTS = ["", "fp16", "fp32", "onnx", "openvino", "flax"] as const;
+/** A repo file variant. */
+export type ModelRepoVariant = (typeof MODEL_REPO_VARIANTS)[number];
+/** Where a model was installed from (InvokeAI's ModelSourceType). */
+export const MODEL_SOURCE_TYPES = ["path", "url", "hf_repo_id", "external"] as const;
+/** A model source type. */
+export type ModelSourceType = (typeof MODEL_SOURCE_TYPES)[number];

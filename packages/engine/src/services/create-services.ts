@@ -17,6 +17,7 @@ import {
 import { createLogger, type LogDestination, type Logger } from "../logging/index.js";
 import { loadNodePacks, type NodePacksReport } from "../node-packs/index.js";
 import { ConditioningStore, TensorStore } from "../object-store/index.js";
+import { createContextModels, createModelManager, type ModelManager } from "../models/index.js";
 
 /** Options of `createServices`. */
 export interface CreateServicesOptions {
@@ -58,6 +59,8 @@ export interface Services extends InvocationContextServices {
   readonly boards: BoardService;
   readonly tensors: TensorStore;
   readonly conditioning: ConditioningStore;
+  /** The model manager: records, install, cache and loaders (`context.models`, `/api/v2/models`). */
+  readonly models: ModelManager;
   readonly registry: NodeRegistry;
   /** What the custom node pack loader did (empty when packs were not loaded). */
   readonly nodePacks: NodePacksReport;
@@ -123,6 +126,13 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
     const boards = new BoardService({ db: database.db, imageRecords, imageDeleter: images });
     const tensors = new TensorStore({ blobs, cacheBytes: config.tensor_cache_bytes });
     const conditioning = new ConditioningStore({ blobs, cacheBytes: config.tensor_cache_bytes });
+    const models = await createModelManager({
+      db: database.db,
+      config,
+      events,
+      logger,
+      hfEndpoint: (options.env ?? process.env).HF_ENDPOINT,
+    });
 
     const registry = options.registry ?? getDefaultRegistry();
     registry.setLogger(logger);
@@ -147,6 +157,12 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
       boards,
       tensors,
       conditioning,
+      models,
+      modelsFor: (data, util) =>
+        createContextModels(models, {
+          signalProgress: (message) => util.signalProgress(message),
+          userId: data.queueItem.user_id ?? "system",
+        }),
       registry,
       nodePacks,
       createContext: (data) => createInvocationContext(services, data),
@@ -159,6 +175,9 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
                 logger.error(`Could not write every ${store.kind} before closing`, { err: error }),
               );
           }
+          await models
+            .close()
+            .catch((error: unknown) => logger.error("Could not close the model manager", { err: error }));
           await database.close();
         })();
         return closing;

@@ -383,8 +383,9 @@ describe("context.logger, context.config, context.models and context.boards", ()
       mutationError: "TypeError",
       all: ["Made by a node"],
     });
-    expect(probe.modelError.code).toBe("model_manager_unavailable");
-    expect(probe.modelError.message).toMatch(/model manager is not available.*models\.load.*test_services_probe/);
+    // createServices wires the model manager in: an unknown key is a typed, named error.
+    expect(probe.modelError.code).toBe("unknown_model");
+    expect(probe.modelError.message).toBe('Unknown model: no model has key "some-key"');
     const line = f.logs.find((l) => l.msg === "hello from a node");
     expect(line).toMatchObject({
       level: 30,

@@ -1,0 +1,2 @@
+export * from "./tokenizers/index.js";
+export * from "./schedulers/index.js";

@@ -22,6 +22,7 @@ import { compositeSubject, morphologyEllipse, morphologyLightness, valueThreshol
 /** `invokeai_img_enhance`: invert, then Pillow's ImageEnhance color, contrast, brightness and sharpness, in that order. */
 export const InvokeImageEnhanceInvocation = defineInvocation({
   type: "invokeai_img_enhance",
+  schemaName: "InvokeImageEnhanceInvocation",
   title: "Enhance Image",
   tags: ["enhance", "image"],
   category: "image",
@@ -52,6 +53,7 @@ export const InvokeImageEnhanceInvocation = defineInvocation({
 /** `invokeai_img_val_thresholds`: values past the thresholds become black/white; the rest optionally rescaled. */
 export const InvokeImageValueThresholdsInvocation = defineInvocation({
   type: "invokeai_img_val_thresholds",
+  schemaName: "InvokeImageValueThresholdsInvocation",
   title: "Image Value Thresholds",
   tags: ["image", "mask", "value", "threshold"],
   category: "image",
@@ -97,6 +99,7 @@ export const InvokeImageValueThresholdsInvocation = defineInvocation({
 /** `invokeai_img_dilate_erode`: OpenCV dilate/erode with an elliptic kernel of radius (radius_w, radius_h). */
 export const InvokeImageDilateOrErodeInvocation = defineInvocation({
   type: "invokeai_img_dilate_erode",
+  schemaName: "InvokeImageDilateOrErodeInvocation",
   title: "Image Dilate or Erode",
   tags: ["image", "mask", "dilate", "erode", "expand", "contract", "mask"],
   category: "image",
@@ -133,6 +136,7 @@ export const InvokeImageDilateOrErodeInvocation = defineInvocation({
 /** `invokeai_img_composite`: removes the subject's plain backdrop and lays the subject over a background. */
 export const InvokeImageCompositorInvocation = defineInvocation({
   type: "invokeai_img_composite",
+  schemaName: "InvokeImageCompositorInvocation",
   title: "Image Compositor",
   tags: ["image", "compose", "chroma", "key"],
   category: "image",

@@ -29,6 +29,7 @@ const colorChannelSchema = z.enum(COLOR_CHANNELS as unknown as [ColorChannel, ..
 /** `img_chan`: one band of the image as a grey image. */
 export const ImageChannelInvocation = defineInvocation({
   type: "img_chan",
+  schemaName: "ImageChannelInvocation",
   title: "Extract Image Channel",
   tags: ["image", "channel"],
   category: "image",
@@ -53,6 +54,7 @@ const STORABLE_MODES: Readonly<Record<string, ImageMode>> = { L: "L", RGB: "RGB"
 /** `img_conv`: `image.convert(mode)`. */
 export const ImageConvertInvocation = defineInvocation({
   type: "img_conv",
+  schemaName: "ImageConvertInvocation",
   title: "Convert Image Mode",
   tags: ["image", "convert"],
   category: "image",
@@ -87,6 +89,7 @@ export const ImageConvertInvocation = defineInvocation({
 /** `img_mul`: `ImageChops.multiply` of two images of the same band count (result: the smaller size). */
 export const ImageMultiplyInvocation = defineInvocation({
   type: "img_mul",
+  schemaName: "ImageMultiplyInvocation",
   title: "Multiply Images",
   tags: ["image", "multiply"],
   category: "image",
@@ -111,6 +114,7 @@ export const ImageMultiplyInvocation = defineInvocation({
 /** `img_lerp`: maps 0..255 linearly onto min..max, every channel. */
 export const ImageLerpInvocation = defineInvocation({
   type: "img_lerp",
+  schemaName: "ImageLerpInvocation",
   title: "Lerp Image",
   tags: ["image", "lerp"],
   category: "image",
@@ -132,6 +136,7 @@ export const ImageLerpInvocation = defineInvocation({
 /** `img_ilerp`: maps min..max linearly onto 0..255 (clamped), every channel. */
 export const ImageInverseLerpInvocation = defineInvocation({
   type: "img_ilerp",
+  schemaName: "ImageInverseLerpInvocation",
   title: "Inverse Lerp Image",
   tags: ["image", "ilerp"],
   category: "image",
@@ -153,6 +158,7 @@ export const ImageInverseLerpInvocation = defineInvocation({
 /** `img_hue_adjust`: rotates the hue (Pillow's 8-bit HSV); the result is RGBA. */
 export const ImageHueAdjustmentInvocation = defineInvocation({
   type: "img_hue_adjust",
+  schemaName: "ImageHueAdjustmentInvocation",
   title: "Adjust Image Hue",
   tags: ["image", "hue"],
   category: "image",
@@ -188,6 +194,7 @@ const CHANNEL_TAGS = [
 /** `img_channel_offset`: adds a value to one channel of a colour space; the result is RGBA. */
 export const ImageChannelOffsetInvocation = defineInvocation({
   type: "img_channel_offset",
+  schemaName: "ImageChannelOffsetInvocation",
   title: "Offset Image Channel",
   tags: ["image", "offset", ...CHANNEL_TAGS],
   category: "image",
@@ -215,6 +222,7 @@ export const ImageChannelOffsetInvocation = defineInvocation({
 /** `img_channel_multiply`: scales (and optionally inverts) one channel of a colour space; the result is RGBA. */
 export const ImageChannelMultiplyInvocation = defineInvocation({
   type: "img_channel_multiply",
+  schemaName: "ImageChannelMultiplyInvocation",
   title: "Multiply Image Channel",
   tags: ["image", "invert", "scale", "multiply", ...CHANNEL_TAGS],
   category: "image",

@@ -10,6 +10,7 @@ import { forField, loadImage, saveImageOutput } from "./image-node-helpers.js";
 /** `img_blur`: `ImageFilter.GaussianBlur(radius)` or `ImageFilter.BoxBlur(radius)`. */
 export const ImageBlurInvocation = defineInvocation({
   type: "img_blur",
+  schemaName: "ImageBlurInvocation",
   title: "Blur Image",
   tags: ["image", "blur"],
   category: "image",

@@ -46,6 +46,7 @@ export const BlankImageInvocation = defineInvocation({
 /** `img_crop`: a box of the image; parts of the box outside the image come out transparent. */
 export const ImageCropInvocation = defineInvocation({
   type: "img_crop",
+  schemaName: "ImageCropInvocation",
   title: "Crop Image",
   tags: ["image", "crop"],
   category: "image",
@@ -70,6 +71,7 @@ export const ImageCropInvocation = defineInvocation({
 /** `img_paste`: pastes an image into another, optionally through a mask, growing the canvas as needed. */
 export const ImagePasteInvocation = defineInvocation({
   type: "img_paste",
+  schemaName: "ImagePasteInvocation",
   title: "Paste Image",
   tags: ["image", "paste"],
   category: "image",
@@ -97,6 +99,7 @@ export const ImagePasteInvocation = defineInvocation({
 /** `img_resize`: Pillow's `Image.resize` to an exact size. */
 export const ImageResizeInvocation = defineInvocation({
   type: "img_resize",
+  schemaName: "ImageResizeInvocation",
   title: "Resize Image",
   tags: ["image", "resize"],
   category: "image",
@@ -120,6 +123,7 @@ export const ImageResizeInvocation = defineInvocation({
 /** `img_scale`: resize by a factor; each side becomes `int(side * factor)`. */
 export const ImageScaleInvocation = defineInvocation({
   type: "img_scale",
+  schemaName: "ImageScaleInvocation",
   title: "Scale Image",
   tags: ["image", "scale"],
   category: "image",

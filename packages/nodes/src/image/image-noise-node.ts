@@ -6,6 +6,7 @@ import { forField, loadImage, saveImageOutput } from "./image-node-helpers.js";
 /** `img_noise`: the same seed gives the same noise as InvokeAI (NumPy's RandomState on a SeedSequence). */
 export const ImageNoiseInvocation = defineInvocation({
   type: "img_noise",
+  schemaName: "ImageNoiseInvocation",
   title: "Add Image Noise",
   tags: ["image", "noise"],
   category: "image",

@@ -35,6 +35,7 @@ async function runInfill(
 /** `infill_rgba`: transparent areas become a solid colour. */
 export const InfillColorInvocation = defineInvocation({
   type: "infill_rgba",
+  schemaName: "InfillColorInvocation",
   title: "Solid Color Infill",
   tags: ["image", "inpaint"],
   category: "inpaint",
@@ -83,6 +84,7 @@ export const InfillTileInvocation = defineInvocation({
 /** `infill_cv2`: transparent (alpha < 255) areas inpainted with Telea's method, radius 3; the result is RGB. */
 export const CV2InfillInvocation = defineInvocation({
   type: "infill_cv2",
+  schemaName: "CV2InfillInvocation",
   title: "CV2 Infill",
   tags: ["image", "inpaint"],
   category: "inpaint",

@@ -94,6 +94,7 @@ const latentsInput = () => InputField(LatentsField, { input: "connection", descr
 /** `lresize`: interpolate latents to width/8 × height/8. */
 export const ResizeLatentsInvocation = defineInvocation({
   type: "lresize",
+  schemaName: "ResizeLatentsInvocation",
   title: "Resize Latents",
   tags: ["latents", "resize"],
   category: "latents",
@@ -124,6 +125,7 @@ export const ResizeLatentsInvocation = defineInvocation({
 /** `lscale`: interpolate latents by a scale factor. */
 export const ScaleLatentsInvocation = defineInvocation({
   type: "lscale",
+  schemaName: "ScaleLatentsInvocation",
   title: "Scale Latents",
   tags: ["latents", "resize"],
   category: "latents",
@@ -232,6 +234,7 @@ function withDtypeOf(like: Tensor, t: Tensor<"float32">): Tensor {
 /** `lblend`: slerp from latents A to B by alpha; an optional mask limits where B counts. */
 export const BlendLatentsInvocation = defineInvocation({
   type: "lblend",
+  schemaName: "BlendLatentsInvocation",
   title: "Blend Latents",
   tags: ["latents", "blend", "mask"],
   category: "latents",

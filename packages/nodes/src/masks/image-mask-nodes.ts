@@ -22,6 +22,7 @@ import { cannyEdges } from "../image-ops/canny.js";
 /** `tomask`: the last band (alpha when there is one) as a mask, optionally inverted. */
 export const MaskFromAlphaInvocation = defineInvocation({
   type: "tomask",
+  schemaName: "MaskFromAlphaInvocation",
   title: "Mask from Alpha",
   tags: ["image", "mask"],
   category: "mask",
@@ -65,6 +66,7 @@ export const MaskCombineInvocation = defineInvocation({
 /** `mask_from_id`: white where a pixel is within `threshold` (Euclidean RGBA distance) of the id colour. */
 export const MaskFromIDInvocation = defineInvocation({
   type: "mask_from_id",
+  schemaName: "MaskFromIDInvocation",
   title: "Mask from Segmented Image",
   tags: ["image", "mask", "id"],
   category: "mask",

@@ -137,6 +137,7 @@ export const ImageMaskToTensorInvocation = defineInvocation({
 /** `tensor_mask_to_image`: a mask tensor as a black/white L image. */
 export const MaskTensorToImageInvocation = defineInvocation({
   type: "tensor_mask_to_image",
+  schemaName: "MaskTensorToImageInvocation",
   title: "Tensor Mask to Image",
   tags: ["mask"],
   category: "mask",
@@ -157,6 +158,7 @@ export const MaskTensorToImageInvocation = defineInvocation({
 /** `apply_tensor_mask_to_image`: the mask becomes the alpha of the (RGBA) image where it was not transparent. */
 export const ApplyMaskTensorToImageInvocation = defineInvocation({
   type: "apply_tensor_mask_to_image",
+  schemaName: "ApplyMaskTensorToImageInvocation",
   title: "Apply Tensor Mask to Image",
   tags: ["mask"],
   category: "mask",
@@ -183,6 +185,7 @@ export const ApplyMaskTensorToImageInvocation = defineInvocation({
 /** `get_image_mask_bounding_box`: the box around the pixels of one colour, with a margin. */
 export const GetMaskBoundingBoxInvocation = defineInvocation({
   type: "get_image_mask_bounding_box",
+  schemaName: "GetMaskBoundingBoxInvocation",
   title: "Get Image Mask Bounding Box",
   tags: ["mask"],
   category: "mask",

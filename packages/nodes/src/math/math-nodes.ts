@@ -39,6 +39,7 @@ export const AddInvocation = defineInvocation({
 /** `sub`: a - b. */
 export const SubtractInvocation = defineInvocation({
   type: "sub",
+  schemaName: "SubtractInvocation",
   title: "Subtract Integers",
   tags: ["math", "subtract"],
   category: "math",
@@ -54,6 +55,7 @@ export const SubtractInvocation = defineInvocation({
 /** `mul`: a · b. */
 export const MultiplyInvocation = defineInvocation({
   type: "mul",
+  schemaName: "MultiplyInvocation",
   title: "Multiply Integers",
   tags: ["math", "multiply"],
   category: "math",
@@ -69,6 +71,7 @@ export const MultiplyInvocation = defineInvocation({
 /** `div`: `int(a / b)`, truncated toward zero as InvokeAI computes it. */
 export const DivideInvocation = defineInvocation({
   type: "div",
+  schemaName: "DivideInvocation",
   title: "Divide Integers",
   tags: ["math", "divide"],
   category: "math",
@@ -84,6 +87,7 @@ export const DivideInvocation = defineInvocation({
 /** `rand_int`: uniform in [low, high). Never cached. */
 export const RandomIntInvocation = defineInvocation({
   type: "rand_int",
+  schemaName: "RandomIntInvocation",
   title: "Random Integer",
   tags: ["math", "random"],
   category: "math",
@@ -104,6 +108,7 @@ export const RandomIntInvocation = defineInvocation({
 /** `rand_float`: uniform between low and high, rounded half-even to `decimals`. Never cached. */
 export const RandomFloatInvocation = defineInvocation({
   type: "rand_float",
+  schemaName: "RandomFloatInvocation",
   title: "Random Float",
   tags: ["math", "float", "random"],
   category: "math",
@@ -125,6 +130,7 @@ export const RandomFloatInvocation = defineInvocation({
 /** `float_to_int`: value / multiple rounded by `method`, times multiple. */
 export const FloatToIntegerInvocation = defineInvocation({
   type: "float_to_int",
+  schemaName: "FloatToIntegerInvocation",
   title: "Float To Integer",
   tags: ["math", "round", "integer", "float", "convert"],
   category: "math",
@@ -147,6 +153,7 @@ export const FloatToIntegerInvocation = defineInvocation({
 /** `round_float`: Python's `round(value, decimals)` (half to even on the exact binary value). */
 export const RoundInvocation = defineInvocation({
   type: "round_float",
+  schemaName: "RoundInvocation",
   title: "Round Float",
   tags: ["math", "round"],
   category: "math",
@@ -245,6 +252,7 @@ export const FloatMathInvocation = defineInvocation({
 /** `float_range`: `np.linspace(start, stop, steps)`. */
 export const FloatLinearRangeInvocation = defineInvocation({
   type: "float_range",
+  schemaName: "FloatLinearRangeInvocation",
   title: "Float Range",
   tags: ["math", "range"],
   category: "math",

@@ -43,6 +43,7 @@ export const DynamicPromptInvocation = defineInvocation({
 /** `prompt_from_file`: one prompt per line of a UTF-8 text file. */
 export const PromptsFromFileInvocation = defineInvocation({
   type: "prompt_from_file",
+  schemaName: "PromptsFromFileInvocation",
   title: "Prompts from File",
   tags: ["prompt", "file"],
   category: "prompt",

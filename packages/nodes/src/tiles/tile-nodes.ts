@@ -161,6 +161,7 @@ export const CalculateImageTilesEvenSplitInvocation = defineInvocation({
 /** `calculate_image_tiles_min_overlap`: the fewest tiles that keep `min_overlap`, spread evenly. */
 export const CalculateImageTilesMinimumOverlapInvocation = defineInvocation({
   type: "calculate_image_tiles_min_overlap",
+  schemaName: "CalculateImageTilesMinimumOverlapInvocation",
   title: "Calculate Image Tiles Minimum Overlap",
   tags: ["tiles"],
   category: "tiles",

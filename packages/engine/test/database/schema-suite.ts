@@ -39,7 +39,6 @@ export const EXPECTED_INDEXES = [
   "boards_created_at",
   "board_images_board_id",
   "session_queue_claim",
-  "session_queue_batch_id",
   "session_queue_destination",
   "models_base",
   "models_type",

@@ -1,0 +1,1 @@
+export * from "./invocation-cache.js";

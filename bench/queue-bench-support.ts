@@ -18,13 +18,25 @@ export function ensureSourceAliases(script: string): void {
   const dir = mkdtempSync(join(tmpdir(), "atelier-bench-"));
   const tsconfig = join(dir, "tsconfig.json");
   const paths: Record<string, string[]> = {};
-  for (const pkg of ["core", "engine", "nodes"]) paths[`@atelier/${pkg}`] = [join(repoRoot, "packages", pkg, "src", "index.ts")];
+  for (const pkg of ["core", "engine", "nodes"])
+    paths[`@atelier/${pkg}`] = [join(repoRoot, "packages", pkg, "src", "index.ts")];
   writeFileSync(tsconfig, JSON.stringify({ compilerOptions: { paths } }));
-  const result = spawnSync(process.execPath, ["--expose-gc", ...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), "--import", "tsx", fileURLToPath(script), ...process.argv.slice(2)], {
-    cwd: repoRoot,
-    stdio: "inherit",
-    env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig },
-  });
+  const result = spawnSync(
+    process.execPath,
+    [
+      "--expose-gc",
+      ...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
+      "--import",
+      "tsx",
+      fileURLToPath(script),
+      ...process.argv.slice(2),
+    ],
+    {
+      cwd: repoRoot,
+      stdio: "inherit",
+      env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig },
+    },
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exit(result.status ?? 1);
 }

@@ -24,17 +24,37 @@ registry.register(primitives.IntegerInvocation);
 const tmp = tempRoot("atelier-bench-claim-");
 const opened = await engine.openDatabase({ db_backend: "sqlite", paths: { db: `${tmp.root}/atelier.db` } });
 const events = new engine.EventBus();
-const queue = new engine.SessionQueue({ db: opened.db, dialect: opened.dialect, lookup: registry, events, maxQueueSize: 100_000 });
+const queue = new engine.SessionQueue({
+  db: opened.db,
+  dialect: opened.dialect,
+  lookup: registry,
+  events,
+  maxQueueSize: 100_000,
+});
 const graph = { id: "one", nodes: { a: { id: "a", type: "integer", value: 1 } }, edges: [] };
-const session = JSON.stringify({ version: 1, id: "s", graph, results: { a: { value: 1, type: "integer_output" } }, errors: {}, log: [1, "a"] });
+const session = JSON.stringify({
+  version: 1,
+  id: "s",
+  graph,
+  results: { a: { value: 1, type: "integer_output" } },
+  errors: {},
+  log: [1, "a"],
+});
 
 async function measure(listened: boolean) {
   const unsubscribe = listened ? events.onAny(() => undefined) : () => undefined;
   const runs = await repeat(RUNS, 1, async () => {
     await queue.clear("default");
     // A realistic backlog: finished history and other pending work in the same queue.
-    await queue.enqueueBatch("default", { graph, data: [[{ node_path: "a", field_name: "value", items: Array.from({ length: BACKLOG }, (_, i) => i) }]] });
-    await queue.enqueueBatch("default", { graph, data: [[{ node_path: "a", field_name: "value", items: Array.from({ length: ITEMS }, (_, i) => i) }]] }, true);
+    await queue.enqueueBatch("default", {
+      graph,
+      data: [[{ node_path: "a", field_name: "value", items: Array.from({ length: BACKLOG }, (_, i) => i) }]],
+    });
+    await queue.enqueueBatch(
+      "default",
+      { graph, data: [[{ node_path: "a", field_name: "value", items: Array.from({ length: ITEMS }, (_, i) => i) }]] },
+      true,
+    );
     const w0 = performance.now();
     const c0 = cpuMs();
     for (let i = 0; i < ITEMS; i++) {
@@ -53,7 +73,9 @@ async function measure(listened: boolean) {
   );
 }
 
-console.log(`claim + complete, ${ITEMS} items ahead of ${BACKLOG} pending — ${machineLine()}, median of ${RUNS} runs (target ≤ 1,000 µs; InvokeAI 32,000 µs)`);
+console.log(
+  `claim + complete, ${ITEMS} items ahead of ${BACKLOG} pending — ${machineLine()}, median of ${RUNS} runs (target ≤ 1,000 µs; InvokeAI 32,000 µs)`,
+);
 await measure(false);
 await measure(true);
 await opened.close();

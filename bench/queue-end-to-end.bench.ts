@@ -31,13 +31,17 @@ function chain(n: number, b: number): { graph: GraphJSON; nodes: number } {
   const edges: GraphJSON["edges"] = [];
   for (let i = 0; i < n; i++) {
     nodes[`n${i}`] = { id: `n${i}`, type: "add", a: 0, b };
-    if (i > 0) edges.push({ source: { node_id: `n${i - 1}`, field: "value" }, destination: { node_id: `n${i}`, field: "a" } });
+    if (i > 0)
+      edges.push({ source: { node_id: `n${i - 1}`, field: "value" }, destination: { node_id: `n${i}`, field: "a" } });
   }
   return { graph: { id: `chain-${n}`, nodes, edges }, nodes: n };
 }
 
 function iterate(n: number, b: number): { graph: GraphJSON; nodes: number } {
-  const edge = (s: string, sf: string, d: string, df: string) => ({ source: { node_id: s, field: sf }, destination: { node_id: d, field: df } });
+  const edge = (s: string, sf: string, d: string, df: string) => ({
+    source: { node_id: s, field: sf },
+    destination: { node_id: d, field: df },
+  });
   return {
     graph: {
       id: `iterate-${n}`,
@@ -47,7 +51,11 @@ function iterate(n: number, b: number): { graph: GraphJSON; nodes: number } {
         plus: { id: "plus", type: "add", b },
         col: { id: "col", type: "collect" },
       },
-      edges: [edge("r", "collection", "it", "collection"), edge("it", "item", "plus", "a"), edge("plus", "value", "col", "item")],
+      edges: [
+        edge("r", "collection", "it", "collection"),
+        edge("it", "item", "plus", "a"),
+        edge("plus", "value", "col", "item"),
+      ],
     },
     nodes: 2 * n + 2,
   };
@@ -85,7 +93,11 @@ async function runOnce(make: (b: number) => { graph: GraphJSON; nodes: number })
   const wall = performance.now() - wall0;
   const cpu = cpuMs() - cpu0;
   if (status !== "completed") throw new Error(`item ended ${status}`);
-  const row = await services.db.selectFrom("session_queue").select("session").where("item_id", "=", result.item_ids[0]).executeTakeFirstOrThrow();
+  const row = await services.db
+    .selectFrom("session_queue")
+    .select("session")
+    .where("item_id", "=", result.item_ids[0])
+    .executeTakeFirstOrThrow();
   return { wall, cpu, nodes, bytes: Buffer.byteLength(row.session) };
 }
 
@@ -149,7 +161,9 @@ for (const listened of [false, true]) {
       `iterate ${(results[`iter20k${tag}`].usCpuPerNode / results[`iter10k${tag}`].usCpuPerNode).toFixed(2)}`,
   );
 }
-console.log(`peak RSS after the repeated 10,000-item iterate runs: ${iteratePeakRss.toFixed(0)} MB; whole run: ${peakRssMb().toFixed(0)} MB (garbage V8 had not needed to collect yet included)`);
+console.log(
+  `peak RSS after the repeated 10,000-item iterate runs: ${iteratePeakRss.toFixed(0)} MB; whole run: ${peakRssMb().toFixed(0)} MB (garbage V8 had not needed to collect yet included)`,
+);
 console.log("targets: ≥ 20,000 nodes/s on both graphs, linear in size");
 
 await rt.close();

@@ -21,7 +21,10 @@ core.registerCoreNodes(registry);
 registry.register(math.AddInvocation);
 registry.register(primitives.IntegerInvocation);
 
-const edge = (s: string, d: string, df: string) => ({ source: { node_id: s, field: "value" }, destination: { node_id: d, field: df } });
+const edge = (s: string, d: string, df: string) => ({
+  source: { node_id: s, field: "value" },
+  destination: { node_id: d, field: df },
+});
 const graph = {
   id: "three",
   nodes: {
@@ -32,7 +35,12 @@ const graph = {
   edges: [edge("seed", "plus", "a"), edge("plus", "twice", "a")],
 };
 const items = Array.from({ length: N }, (_, i) => i);
-const batch = () => ({ graph, data: [[{ node_path: "seed", field_name: "value", items }]], origin: "bench", destination: "gallery" });
+const batch = () => ({
+  graph,
+  data: [[{ node_path: "seed", field_name: "value", items }]],
+  origin: "bench",
+  destination: "gallery",
+});
 
 const tmp = tempRoot("atelier-bench-enqueue-");
 const opened = await engine.openDatabase({ db_backend: "sqlite", paths: { db: `${tmp.root}/atelier.db` } });
@@ -50,7 +58,10 @@ const runs = await repeat(RUNS, 2, async () => {
 });
 const bytes = await opened.db
   .selectFrom("session_queue")
-  .select((eb) => [eb.fn.sum<number>(eb.fn("length", ["session"])).as("s"), eb.fn.sum<number>(eb.fn("length", ["field_values"])).as("f")])
+  .select((eb) => [
+    eb.fn.sum<number>(eb.fn("length", ["session"])).as("s"),
+    eb.fn.sum<number>(eb.fn("length", ["field_values"])).as("f"),
+  ])
   .executeTakeFirstOrThrow();
 
 // What a self-contained session per row would add: the graph with the values applied, serialised 10,000 times.
@@ -60,14 +71,27 @@ const perRow = await repeat(RUNS, 1, async () => {
   let total = 0;
   for (let i = 0; i < N; i++) {
     const g = { ...graph, nodes: { ...graph.nodes, seed: { ...graph.nodes.seed, value: i } } };
-    total += JSON.stringify({ version: 1, id: crypto.randomUUID(), graph: g, results: {}, errors: {}, executed_history: [], source_prepared_mapping: {}, log: [] }).length;
+    total += JSON.stringify({
+      version: 1,
+      id: crypto.randomUUID(),
+      graph: g,
+      results: {},
+      errors: {},
+      executed_history: [],
+      source_prepared_mapping: {},
+      log: [],
+    }).length;
   }
   return { wall: performance.now() - w0, cpu: cpuMs() - c0, total };
 });
 
 console.log(`enqueueBatch of ${N.toLocaleString("en")} sessions (SQLite) — ${machineLine()}, median of ${RUNS} runs`);
-console.log(`  wall ${median(runs.map((r) => r.wall)).toFixed(1)} ms, CPU ${median(runs.map((r) => r.cpu)).toFixed(1)} ms   (target ≤ 150 ms; InvokeAI 340 ms)`);
-console.log(`  stored per batch: field values ${(Number(bytes.f) / 1024).toFixed(0)} KB, session columns ${(Number(bytes.s) / 1024).toFixed(0)} KB (sessions start empty; the graph is stored once)`);
+console.log(
+  `  wall ${median(runs.map((r) => r.wall)).toFixed(1)} ms, CPU ${median(runs.map((r) => r.cpu)).toFixed(1)} ms   (target ≤ 150 ms; InvokeAI 340 ms)`,
+);
+console.log(
+  `  stored per batch: field values ${(Number(bytes.f) / 1024).toFixed(0)} KB, session columns ${(Number(bytes.s) / 1024).toFixed(0)} KB (sessions start empty; the graph is stored once)`,
+);
 console.log(
   `  a self-contained session JSON per row would add ${median(perRow.map((r) => r.wall)).toFixed(1)} ms (CPU ${median(perRow.map((r) => r.cpu)).toFixed(1)} ms) ` +
     `before writing ${(perRow[0].total / 1024 / 1024).toFixed(1)} MB more`,

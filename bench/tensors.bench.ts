@@ -2,12 +2,7 @@
  * Tensor figures: safetensors round trips, torch-exact noise, latent previews. Run: npx tsx bench/tensors.bench.ts
  * The safetensors figures are mostly first-touch page faults of fresh 256 KiB buffers; the memcpy itself is ~10 µs.
  */
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  latentsToPreview,
-  torchRandn,
-} from "../packages/core/src/index.js";
+import { decodeSafetensors, encodeSafetensors, latentsToPreview, torchRandn } from "../packages/core/src/index.js";
 
 /** Median of `rounds` timings of `iterations` calls, in microseconds per call. */
 function medianMicros(fn: () => void, iterations: number, rounds = 15): number {
@@ -54,7 +49,9 @@ const previewXl = medianMicros(() => {
 }, 20);
 
 const line = (label: string, micros: number, unit: string) =>
-  console.log(`${label.padEnd(48)} ${micros.toFixed(1).padStart(9)} µs   ${(1e6 / micros).toFixed(0).padStart(8)} ${unit}/s`);
+  console.log(
+    `${label.padEnd(48)} ${micros.toFixed(1).padStart(9)} µs   ${(1e6 / micros).toFixed(0).padStart(8)} ${unit}/s`,
+  );
 console.log(`tensors bench (median of 15 rounds), shape [${shape.join(", ")}]`);
 line("safetensors encode+decode round trip (f32)", roundTrip, "round trips");
 line("safetensors round trip, decode as views", roundTripViews, "round trips");

@@ -1,6 +1,10 @@
 // Starts the services the tests need, once per `npm test`: a throwaway PostgreSQL server when PostgreSQL is installed
 // (as on CI) and no server was named in ATELIER_TEST_PG_URL. Tests that need it read ATELIER_TEST_PG_URL.
-import { findPostgresBin, startThrowawayPostgres, type ThrowawayPostgres } from "../packages/engine/test/support/postgres.js";
+import {
+  findPostgresBin,
+  startThrowawayPostgres,
+  type ThrowawayPostgres,
+} from "../packages/engine/test/support/postgres.js";
 
 let server: ThrowawayPostgres | undefined;
 

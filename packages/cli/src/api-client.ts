@@ -16,11 +16,15 @@ export class ApiRequestError extends AtelierError {
 /** The server could not be reached at all. */
 export class ServerUnreachableError extends AtelierError {
   constructor(url: string, cause: unknown) {
-    super("server_unreachable", `Cannot reach the Atelier server at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      status: 503,
-      details: { url },
-      cause,
-    });
+    super(
+      "server_unreachable",
+      `Cannot reach the Atelier server at ${url}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        status: 503,
+        details: { url },
+        cause,
+      },
+    );
   }
 }
 

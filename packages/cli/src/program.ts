@@ -10,7 +10,10 @@ export function buildProgram(io: CliIo = processIo()): Command {
   const program = new Command("atelier")
     .description("Atelier: a node engine for image generation with InvokeAI's Invocation API")
     .showHelpAfterError()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
   program.addCommand(serveCommand(io));
   program.addCommand(runCommand(io));
   program.addCommand(queueCommand(io));

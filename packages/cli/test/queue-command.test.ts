@@ -15,7 +15,15 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "atelier-cli-queue-"));
   const registry = new NodeRegistry();
   registerCoreNodes(registry);
-  server = await startServer({ root, host: "127.0.0.1", port: 0, env: {}, registry, loadNodePacks: false, logDestination: { write: () => true } });
+  server = await startServer({
+    root,
+    host: "127.0.0.1",
+    port: 0,
+    env: {},
+    registry,
+    loadNodePacks: false,
+    logDestination: { write: () => true },
+  });
 });
 
 afterAll(async () => {
@@ -35,7 +43,9 @@ async function enqueue(value: number): Promise<number> {
   const response = await fetch(`${server.url}/api/v1/queue/default/enqueue_batch`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ batch: { graph: { id: "g", nodes: { a: { id: "a", type: "add", a: value, b: 1 } }, edges: [] } } }),
+    body: JSON.stringify({
+      batch: { graph: { id: "g", nodes: { a: { id: "a", type: "add", a: value, b: 1 } }, edges: [] } },
+    }),
   });
   return ((await response.json()) as { item_ids: number[] }).item_ids[0];
 }
@@ -59,7 +69,10 @@ describe("atelier queue … against a running server", () => {
 
     expect((await atelier("queue", "cancel", String(first))).out).toEqual([`item ${first}: canceled`]);
     expect((await atelier("queue", "retry", String(first))).out).toEqual([`retried: ${first}`]);
-    const listed = JSON.parse((await atelier("queue", "list", "--json")).out.join("\n")) as { item_id: number; status: string }[];
+    const listed = JSON.parse((await atelier("queue", "list", "--json")).out.join("\n")) as {
+      item_id: number;
+      status: string;
+    }[];
     expect(listed.map((i) => i.status).sort()).toEqual(["canceled", "pending", "pending"]);
 
     expect((await atelier("queue", "clear")).out).toEqual(["deleted 3 items"]);
@@ -71,7 +84,14 @@ describe("atelier queue … against a running server", () => {
   it("reports server errors and an unreachable server as typed errors", async () => {
     await expect(atelier("queue", "cancel", "99999")).rejects.toThrow(/404.*99999/);
     const io: CliIo = { out: () => undefined, err: () => undefined, isTTY: false, stderr: new PassThrough() };
-    const unreachable = buildProgram(io).parseAsync(["node", "atelier", "queue", "status", "--url", "http://127.0.0.1:9"]);
+    const unreachable = buildProgram(io).parseAsync([
+      "node",
+      "atelier",
+      "queue",
+      "status",
+      "--url",
+      "http://127.0.0.1:9",
+    ]);
     await expect(unreachable).rejects.toBeInstanceOf(AtelierError);
     await expect(atelier("queue", "cancel", "not-a-number")).rejects.toThrow(/not a queue item id/);
   });

@@ -37,7 +37,17 @@ const GRAPH = {
 describe("atelier run (child process)", { timeout: 180_000 }, () => {
   it("runs a graph on the embedded engine and prints exactly one JSON object with --json", async () => {
     const root = join(dir, "root1");
-    const result = await runCli(["run", writeJson("graph.json", GRAPH), "--root", root, "--json", "--set", "r.stop=4", "--set", "s.b=100"]);
+    const result = await runCli([
+      "run",
+      writeJson("graph.json", GRAPH),
+      "--root",
+      root,
+      "--json",
+      "--set",
+      "r.stop=4",
+      "--set",
+      "s.b=100",
+    ]);
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as {
       status: string;
@@ -75,13 +85,23 @@ describe("atelier run (child process)", { timeout: 180_000 }, () => {
             type: "blank_image",
             isIntermediate: false,
             useCache: true,
-            inputs: { width: { name: "width", label: "Width", value: 32 }, height: { name: "height", label: "", value: 8 } },
+            inputs: {
+              width: { name: "width", label: "Width", value: 32 },
+              height: { name: "height", label: "", value: 8 },
+            },
           },
         },
       ],
       edges: [],
     };
-    const result = await runCli(["run", writeJson("workflow.json", workflow), "--root", join(dir, "root2"), "--set", "img.width=20"]);
+    const result = await runCli([
+      "run",
+      writeJson("workflow.json", workflow),
+      "--root",
+      join(dir, "root2"),
+      "--set",
+      "img.width=20",
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("Completed session");
     const path = /image \S+: (\S+)/.exec(result.stdout)?.[1];
@@ -93,12 +113,17 @@ describe("atelier run (child process)", { timeout: 180_000 }, () => {
   it("exits non-zero with the failing node's error", async () => {
     const failing = {
       id: "f",
-      nodes: { resize: { id: "resize", type: "img_resize", image: { image_name: "missing.png" }, width: 8, height: 8 } },
+      nodes: {
+        resize: { id: "resize", type: "img_resize", image: { image_name: "missing.png" }, width: 8, height: 8 },
+      },
       edges: [],
     };
     const json = await runCli(["run", writeJson("failing.json", failing), "--root", join(dir, "root3"), "--json"]);
     expect(json.code).not.toBe(0);
-    const out = JSON.parse(json.stdout) as { status: string; error: { node_id: string; error_type: string; error_message: string } };
+    const out = JSON.parse(json.stdout) as {
+      status: string;
+      error: { node_id: string; error_type: string; error_message: string };
+    };
     expect(out.status).toBe("failed");
     expect(out.error.node_id).toBe("resize");
     expect(out.error.error_message).toContain("missing.png");
@@ -114,7 +139,14 @@ describe("atelier run (child process)", { timeout: 180_000 }, () => {
     writeFileSync(join(dir, "bad.json"), "{not json");
     const bad = await runCli(["run", join(dir, "bad.json"), "--root", join(dir, "root4")]);
     expect(bad.stderr).toContain("not valid JSON");
-    const assignment = await runCli(["run", writeJson("graph2.json", GRAPH), "--root", join(dir, "root4"), "--set", "ghost.value=1"]);
+    const assignment = await runCli([
+      "run",
+      writeJson("graph2.json", GRAPH),
+      "--root",
+      join(dir, "root4"),
+      "--set",
+      "ghost.value=1",
+    ]);
     expect(assignment.code).toBe(1);
     expect(assignment.stderr).toContain("ghost");
   });

@@ -11,7 +11,11 @@ export class AtelierError extends Error {
   /** Where the problem is: node_id, field, value, edge… */
   readonly details: Record<string, unknown>;
 
-  constructor(code: string, message: string, options: { status?: number; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

@@ -50,7 +50,10 @@ export async function buildServer(parts: ServerParts): Promise<AtelierServer> {
   });
   installErrorHandlers(app);
   if (parts.cors !== undefined) installCors(app, parts.cors);
-  await app.register(multipart, { limits: { fileSize: parts.uploadMaxBytes, files: 1, fields: 32 }, throwFileSizeLimit: true });
+  await app.register(multipart, {
+    limits: { fileSize: parts.uploadMaxBytes, files: 1, fields: 32 },
+    throwFileSizeLimit: true,
+  });
   // DELETE and other bodiless requests sent with a JSON content type and an empty body are fine, as in FastAPI;
   // anything else goes through Fastify's own parser (which refuses __proto__ / constructor poisoning).
   const parseJson = app.getDefaultJsonParser("error", "error");
@@ -85,7 +88,9 @@ export async function buildServer(parts: ServerParts): Promise<AtelierServer> {
   app.get("/openapi.json", async () => document());
   app.get("/docs", async (_request, reply) => reply.type("text/html; charset=utf-8").send(renderDocsPage("Atelier")));
   app.get("/", async (_request, reply) =>
-    reply.type("text/html; charset=utf-8").send(renderStatusPage({ version: parts.version, root: parts.root, queueId: "default" })),
+    reply
+      .type("text/html; charset=utf-8")
+      .send(renderStatusPage({ version: parts.version, root: parts.root, queueId: "default" })),
   );
 
   const sockets = attachSocketBridge(app.server, parts.subscribeEvents, { corsOrigins: parts.cors?.origins });

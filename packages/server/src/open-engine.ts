@@ -1,5 +1,13 @@
 import { BUILTIN_NODES } from "@atelier/nodes";
-import { createQueueRuntime, createServices, type AtelierEvent, type CreateServicesOptions, type LogDestination, type QueueRuntime, type Services } from "@atelier/engine";
+import {
+  createQueueRuntime,
+  createServices,
+  type AtelierEvent,
+  type CreateServicesOptions,
+  type LogDestination,
+  type QueueRuntime,
+  type Services,
+} from "@atelier/engine";
 import type { NodeRegistry, NodeTypeLookup } from "@atelier/core";
 import { queuePort } from "./adapters/queue-port.js";
 import { batchExpanderFor } from "./headless/batch-expander.js";

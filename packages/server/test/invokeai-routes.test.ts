@@ -5,20 +5,24 @@ import { compareOpenApi, type OpenApiLike } from "./support/openapi-comparison.j
 import { startTestServer, type TestServer } from "./support/test-server.js";
 
 // InvokeAI's generated schema, read from the shared reference folder at test time (never copied into the repo).
-const REFERENCE = process.env.INVOKEAI_OPENAPI ?? fileURLToPath(new URL("../../../../shared/invokeai/openapi.json", import.meta.url));
+const REFERENCE =
+  process.env.INVOKEAI_OPENAPI ?? fileURLToPath(new URL("../../../../shared/invokeai/openapi.json", import.meta.url));
 
 /** Every difference from InvokeAI that Atelier makes on purpose, with the reason. */
 const DELIBERATE: Record<string, string> = {
-  "POST /api/v1/images/": "presigned upload entries exist for InvokeAI's hosted storage; uploads go through /images/upload",
+  "POST /api/v1/images/":
+    "presigned upload entries exist for InvokeAI's hosted storage; uploads go through /images/upload",
   "POST /api/v1/images/download": "bulk zip downloads are not implemented yet",
   "GET /api/v1/images/download/{bulk_download_item_name}": "bulk zip downloads are not implemented yet",
   "GET /api/v1/app/generation_device_options": "multi-GPU generation devices are an InvokeAI HEAD extra",
-  "PATCH /api/v1/app/runtime_config": "the config is read at start-up from atelier.yaml and the environment; it is not changed at run time",
+  "PATCH /api/v1/app/runtime_config":
+    "the config is read at start-up from atelier.yaml and the environment; it is not changed at run time",
   "GET /api/v1/app/external_providers/status": "external API providers are an InvokeAI HEAD extra",
   "GET /api/v1/app/external_providers/config": "external API providers are an InvokeAI HEAD extra",
   "POST /api/v1/app/external_providers/config/{provider_id}": "external API providers are an InvokeAI HEAD extra",
   "DELETE /api/v1/app/external_providers/config/{provider_id}": "external API providers are an InvokeAI HEAD extra",
-  "GET /api/v1/workflows/ param:callable": "call_saved_workflow is an InvokeAI HEAD extra; Atelier runs saved workflows via /workflows/i/{id}/run",
+  "GET /api/v1/workflows/ param:callable":
+    "call_saved_workflow is an InvokeAI HEAD extra; Atelier runs saved workflows via /workflows/i/{id}/run",
   "GET /api/v1/workflows/i/{workflow_id}/thumbnail content-type":
     "InvokeAI documents the thumbnail as JSON (a FastAPI default); the bytes are an image in both",
 };
@@ -55,7 +59,16 @@ describe("the served /openapi.json, /docs and /", () => {
     const schemas = ours.components.schemas;
     const nodes = Object.values(schemas).filter((s) => s.class === "invocation");
     const types = nodes.map((s) => (s.properties as Record<string, { default?: unknown }>).type.default);
-    for (const type of ["iterate", "collect", "add", "integer", "img_resize", "blank_image", "save_image", "test_sleep"]) {
+    for (const type of [
+      "iterate",
+      "collect",
+      "add",
+      "integer",
+      "img_resize",
+      "blank_image",
+      "save_image",
+      "test_sleep",
+    ]) {
       expect(types).toContain(type);
     }
     for (const node of nodes) {
@@ -64,12 +77,20 @@ describe("the served /openapi.json, /docs and /", () => {
     }
     const map = schemas.InvocationOutputMap as { properties: Record<string, unknown> };
     expect(Object.keys(map.properties).sort()).toEqual([...types].sort());
-    const resize = nodes.find((s) => (s.properties as Record<string, { default?: unknown }>).type.default === "img_resize");
+    const resize = nodes.find(
+      (s) => (s.properties as Record<string, { default?: unknown }>).type.default === "img_resize",
+    );
     expect(resize).toMatchObject({ class: "invocation", category: "image", node_pack: "invokeai" });
   });
 
   it("publishes InvokeAI's UI models and resolves every $ref it contains", () => {
-    for (const name of ["UIConfigBase", "InputFieldJSONSchemaExtra", "OutputFieldJSONSchemaExtra", "ProgressImage", "InvocationCompleteEvent"]) {
+    for (const name of [
+      "UIConfigBase",
+      "InputFieldJSONSchemaExtra",
+      "OutputFieldJSONSchemaExtra",
+      "ProgressImage",
+      "InvocationCompleteEvent",
+    ]) {
       expect(ours.components.schemas[name]).toBeDefined();
     }
     const refs = new Set<string>();
@@ -83,7 +104,9 @@ describe("the served /openapi.json, /docs and /", () => {
       }
     };
     walk(ours);
-    const dangling = [...refs].filter((r) => !(r.startsWith("#/components/schemas/") && r.split("/").pop()! in ours.components.schemas));
+    const dangling = [...refs].filter(
+      (r) => !(r.startsWith("#/components/schemas/") && r.split("/").pop()! in ours.components.schemas),
+    );
     expect(dangling).toEqual([]);
   });
 
@@ -99,7 +122,9 @@ describe("the served /openapi.json, /docs and /", () => {
 });
 
 describe.skipIf(!existsSync(REFERENCE))("routes compared with InvokeAI's openapi.json", () => {
-  const theirs = existsSync(REFERENCE) ? (JSON.parse(readFileSync(REFERENCE, "utf8")) as OpenApiLike) : ({} as OpenApiLike);
+  const theirs = existsSync(REFERENCE)
+    ? (JSON.parse(readFileSync(REFERENCE, "utf8")) as OpenApiLike)
+    : ({} as OpenApiLike);
 
   it("has every core operation with InvokeAI's method, path, parameters and response fields", () => {
     const { differences } = compareOpenApi(ours, theirs, {
@@ -111,7 +136,11 @@ describe.skipIf(!existsSync(REFERENCE))("routes compared with InvokeAI's openapi
   });
 
   it("lists no deliberate difference that no longer exists", () => {
-    const { used } = compareOpenApi(ours, theirs, { prefixes: PREFIXES, deliberate: DELIBERATE, ignoredParamLocations: ["cookie"] });
+    const { used } = compareOpenApi(ours, theirs, {
+      prefixes: PREFIXES,
+      deliberate: DELIBERATE,
+      ignoredParamLocations: ["cookie"],
+    });
     const stale = Object.keys(DELIBERATE).filter((key) => !used.has(key));
     expect(stale).toEqual([]);
   });
@@ -122,7 +151,8 @@ describe.skipIf(!existsSync(REFERENCE))("routes compared with InvokeAI's openapi
       if (!PREFIXES.some((p) => path.startsWith(p))) continue;
       for (const [method, op] of Object.entries(ops)) {
         const mine = ours.paths[path]?.[method];
-        if (mine !== undefined && mine.operationId !== op.operationId) mismatched.push(`${method} ${path}: ${String(mine.operationId)}`);
+        if (mine !== undefined && mine.operationId !== op.operationId)
+          mismatched.push(`${method} ${path}: ${String(mine.operationId)}`);
       }
     }
     expect(mismatched).toEqual([]);

@@ -17,7 +17,13 @@ const ENQUEUES = 50;
 
 describe("load on a running server", () => {
   it(`answers ${LISTS} concurrent list requests and ${ENQUEUES} concurrent enqueues with no error and no lost item`, async () => {
-    const listPaths = ["/api/v1/images/?limit=10", "/api/v1/boards/?all=true", "/api/v1/queue/default/list_all", "/api/v1/queue/default/status", "/api/v1/workflows/"];
+    const listPaths = [
+      "/api/v1/images/?limit=10",
+      "/api/v1/boards/?all=true",
+      "/api/v1/queue/default/list_all",
+      "/api/v1/queue/default/status",
+      "/api/v1/workflows/",
+    ];
     const lists = Array.from({ length: LISTS }, (_, i) => api(server, "GET", listPaths[i % listPaths.length]));
     const enqueues = Array.from({ length: ENQUEUES }, (_, i) =>
       api<{ item_ids: number[] }>(server, "POST", "/api/v1/queue/default/enqueue_batch", {
@@ -33,7 +39,11 @@ describe("load on a running server", () => {
 
     const results = new Map<number, number>();
     for (const id of ids) {
-      const waited = await api<{ status: string; outputs: { a: { value: number } } }>(server, "GET", `/api/v1/queue/default/i/${id}/wait?timeout=60`);
+      const waited = await api<{ status: string; outputs: { a: { value: number } } }>(
+        server,
+        "GET",
+        `/api/v1/queue/default/i/${id}/wait?timeout=60`,
+      );
       expect(waited.body.status).toBe("completed");
       results.set(id, waited.body.outputs.a.value);
     }
@@ -42,7 +52,11 @@ describe("load on a running server", () => {
     const all = await api<{ item_id: number }[]>(server, "GET", "/api/v1/queue/default/list_all");
     const listedIds = new Set(all.body.map((i) => i.item_id));
     for (const id of ids) expect(listedIds.has(id)).toBe(true);
-    const status = await api<{ queue: { completed: number; failed: number; pending: number } }>(server, "GET", "/api/v1/queue/default/status");
+    const status = await api<{ queue: { completed: number; failed: number; pending: number } }>(
+      server,
+      "GET",
+      "/api/v1/queue/default/status",
+    );
     expect(status.body.queue).toMatchObject({ completed: ENQUEUES, failed: 0, pending: 0 });
   });
 });

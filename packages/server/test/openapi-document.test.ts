@@ -44,7 +44,13 @@ describe("buildOpenApiDocument", () => {
   });
 
   it("describes path and query parameters with their requiredness and schemas", () => {
-    const params = doc.paths["/api/v1/things/{thing_id}"].get.parameters as { name: string; in: string; required: boolean; schema: Record<string, unknown>; description?: string }[];
+    const params = doc.paths["/api/v1/things/{thing_id}"].get.parameters as {
+      name: string;
+      in: string;
+      required: boolean;
+      schema: Record<string, unknown>;
+      description?: string;
+    }[];
     expect(params.map((p) => [p.name, p.in, p.required])).toEqual([
       ["thing_id", "path", true],
       ["limit", "query", false],
@@ -57,20 +63,33 @@ describe("buildOpenApiDocument", () => {
   });
 
   it("refers to named schemas by $ref and lists them in components", () => {
-    const create = doc.paths["/api/v1/workflows/"].post as { requestBody: { content: Record<string, { schema: unknown }> }; responses: Record<string, { content: Record<string, { schema: unknown }> }> };
-    expect(create.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Body_create_workflow" });
-    expect(create.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/WorkflowRecordDTO" });
+    const create = doc.paths["/api/v1/workflows/"].post as {
+      requestBody: { content: Record<string, { schema: unknown }> };
+      responses: Record<string, { content: Record<string, { schema: unknown }> }>;
+    };
+    expect(create.requestBody.content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/Body_create_workflow",
+    });
+    expect(create.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/WorkflowRecordDTO",
+    });
     const dto = doc.components.schemas.WorkflowRecordDTO as { properties: Record<string, unknown>; required: string[] };
     expect(Object.keys(dto.properties)).toContain("workflow_id");
     expect(dto.properties.workflow).toMatchObject({ $ref: "#/components/schemas/Workflow" });
     expect(JSON.stringify(doc)).not.toContain("#/$defs/");
-    const thumb = doc.paths["/api/v1/workflows/i/{workflow_id}/thumbnail"].put as { requestBody: { content: Record<string, unknown> } };
+    const thumb = doc.paths["/api/v1/workflows/i/{workflow_id}/thumbnail"].put as {
+      requestBody: { content: Record<string, unknown> };
+    };
     expect(Object.keys(thumb.requestBody.content)).toEqual(["multipart/form-data"]);
   });
 
   it("includes every node and output schema from core and the event models", () => {
     const schemas = doc.components.schemas;
-    const iterate = schemas.IterateInvocation as { class: string; output: { $ref: string }; properties: Record<string, { default?: unknown }> };
+    const iterate = schemas.IterateInvocation as {
+      class: string;
+      output: { $ref: string };
+      properties: Record<string, { default?: unknown }>;
+    };
     expect(iterate.class).toBe("invocation");
     expect(iterate.properties.type.default).toBe("iterate");
     expect(schemas[iterate.output.$ref.split("/").pop()!]).toMatchObject({ class: "output" });

@@ -50,10 +50,16 @@ describe("a run seen through socket.io and the wait route", () => {
     const outsiderEvents: string[] = [];
     outsider.onAny((name: string) => outsiderEvents.push(name));
     try {
-      const run = await api<{ item_ids: number[]; batch_id: string }>(server, "POST", "/api/v1/graphs/run", { graph: RUN });
+      const run = await api<{ item_ids: number[]; batch_id: string }>(server, "POST", "/api/v1/graphs/run", {
+        graph: RUN,
+      });
       expect(run.status).toBe(201);
       const itemId = run.body.item_ids[0];
-      const waited = await api<{ status: string; outputs: Record<string, unknown> }>(server, "GET", `/api/v1/queue/default/i/${itemId}/wait?timeout=20`);
+      const waited = await api<{ status: string; outputs: Record<string, unknown> }>(
+        server,
+        "GET",
+        `/api/v1/queue/default/i/${itemId}/wait?timeout=20`,
+      );
       expect(waited.body.status).toBe("completed");
       await new Promise((resolve) => setTimeout(resolve, 100));
 
@@ -63,18 +69,30 @@ describe("a run seen through socket.io and the wait route", () => {
       const statuses = mine.filter((e) => e.name === "queue_item_status_changed").map((e) => e.payload.status);
       expect(statuses).toEqual(["in_progress", "completed"]);
       const firstInvocation = names.findIndex((n) => n.startsWith("invocation_"));
-      const inProgressAt = mine.findIndex((e) => e.name === "queue_item_status_changed" && e.payload.status === "in_progress");
-      const completedAt = mine.findIndex((e) => e.name === "queue_item_status_changed" && e.payload.status === "completed");
+      const inProgressAt = mine.findIndex(
+        (e) => e.name === "queue_item_status_changed" && e.payload.status === "in_progress",
+      );
+      const completedAt = mine.findIndex(
+        (e) => e.name === "queue_item_status_changed" && e.payload.status === "completed",
+      );
       expect(inProgressAt).toBeLessThan(firstInvocation);
       expect(names.lastIndexOf("invocation_complete")).toBeLessThan(completedAt);
 
-      const started = mine.filter((e) => e.name === "invocation_started").map((e) => (e.payload.invocation as { id: string }).id);
-      const completed = mine.filter((e) => e.name === "invocation_complete").map((e) => (e.payload.invocation as { id: string }).id);
+      const started = mine
+        .filter((e) => e.name === "invocation_started")
+        .map((e) => (e.payload.invocation as { id: string }).id);
+      const completed = mine
+        .filter((e) => e.name === "invocation_complete")
+        .map((e) => (e.payload.invocation as { id: string }).id);
       expect([...completed].sort()).toEqual([...started].sort());
       expect(completed).toHaveLength(7); // r, img, it×2, s×2, c
       for (const id of started) {
-        const s = mine.findIndex((e) => e.name === "invocation_started" && (e.payload.invocation as { id: string }).id === id);
-        const c = mine.findIndex((e) => e.name === "invocation_complete" && (e.payload.invocation as { id: string }).id === id);
+        const s = mine.findIndex(
+          (e) => e.name === "invocation_started" && (e.payload.invocation as { id: string }).id === id,
+        );
+        const c = mine.findIndex(
+          (e) => e.name === "invocation_complete" && (e.payload.invocation as { id: string }).id === id,
+        );
         expect(s).toBeLessThan(c);
       }
       const order = (id: string) => completed.indexOf(id);
@@ -82,7 +100,12 @@ describe("a run seen through socket.io and the wait route", () => {
       expect(order("c")).toBe(Math.max(...completed.filter((id) => id !== "img").map(order)));
 
       const complete = mine.find((e) => e.name === "invocation_complete" && e.payload.invocation_source_id === "c")!;
-      expect(complete.payload).toMatchObject({ queue_id: "default", item_id: itemId, batch_id: run.body.batch_id, invocation_source_id: "c" });
+      expect(complete.payload).toMatchObject({
+        queue_id: "default",
+        item_id: itemId,
+        batch_id: run.body.batch_id,
+        invocation_source_id: "c",
+      });
       expect(typeof complete.payload.session_id).toBe("string");
       expect(typeof complete.payload.timestamp).toBe("number");
       expect(complete.payload.result).toEqual({ type: "collect_output", collection: [11, 12] });
@@ -99,7 +122,10 @@ describe("a run seen through socket.io and the wait route", () => {
   });
 
   it("wait returns outputs by source node, lists for iterated nodes, and image URLs", async () => {
-    const run = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", { graph: RUN, inputs: { "r.stop": 4 } });
+    const run = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", {
+      graph: RUN,
+      inputs: { "r.stop": 4 },
+    });
     const waited = await api<{
       status: string;
       done: boolean;
@@ -122,11 +148,15 @@ describe("a run seen through socket.io and the wait route", () => {
   it("wait reports a failed node with its error, and a timeout without ending", async () => {
     const mistyped = graph({ i: { type: "blank_image" }, s: { type: "add" } }, ["i.image -> s.a"]);
     // An image into an integer input is refused at enqueue time, whole, naming the edge.
-    const refused = await api<{ code: string; message: string }>(server, "POST", "/api/v1/graphs/run", { graph: mistyped });
+    const refused = await api<{ code: string; message: string }>(server, "POST", "/api/v1/graphs/run", {
+      graph: mistyped,
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.message).toContain("i.image -> s.a");
 
-    const run = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", { graph: graph({ f: { type: "test_fail", message: "no luck" } }) });
+    const run = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", {
+      graph: graph({ f: { type: "test_fail", message: "no luck" } }),
+    });
     const waited = await api<{ status: string; error: { node_id: string; error_type: string; error_message: string } }>(
       server,
       "GET",
@@ -136,10 +166,20 @@ describe("a run seen through socket.io and the wait route", () => {
     expect(waited.body.error).toMatchObject({ node_id: "f", error_type: "RangeError" });
     expect(waited.body.error.error_message).toContain("no luck");
 
-    const slow = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", { graph: graph({ z: { type: "test_sleep", ms: 1500 } }) });
-    const early = await api<{ done: boolean; timed_out: boolean }>(server, "GET", `/api/v1/queue/default/i/${slow.body.item_ids[0]}/wait?timeout=0.2`);
+    const slow = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/graphs/run", {
+      graph: graph({ z: { type: "test_sleep", ms: 1500 } }),
+    });
+    const early = await api<{ done: boolean; timed_out: boolean }>(
+      server,
+      "GET",
+      `/api/v1/queue/default/i/${slow.body.item_ids[0]}/wait?timeout=0.2`,
+    );
     expect(early.body).toMatchObject({ done: false, timed_out: true });
-    const later = await api<{ status: string }>(server, "GET", `/api/v1/queue/default/i/${slow.body.item_ids[0]}/wait?timeout=20`);
+    const later = await api<{ status: string }>(
+      server,
+      "GET",
+      `/api/v1/queue/default/i/${slow.body.item_ids[0]}/wait?timeout=20`,
+    );
     expect(later.body.status).toBe("completed");
     expect((await api(server, "GET", "/api/v1/queue/default/i/999999/wait?timeout=1")).status).toBe(404);
     expect((await api(server, "GET", "/api/v1/queue/default/i/1/wait?timeout=-1")).status).toBe(422);

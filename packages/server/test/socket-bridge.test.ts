@@ -56,15 +56,43 @@ const queueEvent = {
   started_at: "t",
   completed_at: null,
   session_id: "s",
-  batch_status: { queue_id: "default", batch_id: "b", origin: null, destination: null, pending: 0, in_progress: 1, waiting: 0, completed: 0, failed: 0, canceled: 0, total: 1 },
-  queue_status: { queue_id: "default", item_id: 1, batch_id: "b", session_id: "s", pending: 0, in_progress: 1, waiting: 0, completed: 0, failed: 0, canceled: 0, total: 1 },
+  batch_status: {
+    queue_id: "default",
+    batch_id: "b",
+    origin: null,
+    destination: null,
+    pending: 0,
+    in_progress: 1,
+    waiting: 0,
+    completed: 0,
+    failed: 0,
+    canceled: 0,
+    total: 1,
+  },
+  queue_status: {
+    queue_id: "default",
+    item_id: 1,
+    batch_id: "b",
+    session_id: "s",
+    pending: 0,
+    in_progress: 1,
+    waiting: 0,
+    completed: 0,
+    failed: 0,
+    canceled: 0,
+    total: 1,
+  },
 };
 
 describe("socket.io bridge", () => {
   it("routes queue events to the queue's room and model events to everyone", () => {
-    expect(routeEvent({ name: "queue_cleared", payload: { queue_id: "q1", timestamp: 1 } } as never)).toEqual({ room: "q1" });
+    expect(routeEvent({ name: "queue_cleared", payload: { queue_id: "q1", timestamp: 1 } } as never)).toEqual({
+      room: "q1",
+    });
     expect(routeEvent({ name: "model_load_started", payload: { timestamp: 1 } } as never)).toEqual({ broadcast: true });
-    expect(routeEvent({ name: "bulk_download_started", payload: { bulk_download_id: "d", timestamp: 1 } } as never)).toEqual({ room: "d" });
+    expect(
+      routeEvent({ name: "bulk_download_started", payload: { bulk_download_id: "d", timestamp: 1 } } as never),
+    ).toEqual({ room: "d" });
   });
 
   it("delivers queue events only to subscribers, unchanged, and broadcasts model events", async () => {

@@ -17,7 +17,8 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-const post = (payload: unknown) => server.app.inject({ method: "POST", url: "/api/v1/utilities/dynamicprompts", payload: payload as object });
+const post = (payload: unknown) =>
+  server.app.inject({ method: "POST", url: "/api/v1/utilities/dynamicprompts", payload: payload as object });
 
 describe("POST /api/v1/utilities/dynamicprompts", () => {
   it("expands combinatorially in the library's order", async () => {

@@ -48,27 +48,64 @@ afterAll(async () => {
 
 describe("/api/v1/workflows", () => {
   it("creates, lists, gets, updates, opens and deletes", async () => {
-    const created = await server.app.inject({ method: "POST", url: "/api/v1/workflows/", payload: { workflow: workflow("One", "a, b") } });
+    const created = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/workflows/",
+      payload: { workflow: workflow("One", "a, b") },
+    });
     expect(created.statusCode).toBe(200);
     const record = created.json();
-    expect(Object.keys(record).sort()).toEqual(["created_at", "is_public", "name", "opened_at", "thumbnail_url", "updated_at", "user_id", "workflow", "workflow_id"].sort());
+    expect(Object.keys(record).sort()).toEqual(
+      [
+        "created_at",
+        "is_public",
+        "name",
+        "opened_at",
+        "thumbnail_url",
+        "updated_at",
+        "user_id",
+        "workflow",
+        "workflow_id",
+      ].sort(),
+    );
     const id = record.workflow_id as string;
 
     await server.app.inject({ method: "POST", url: "/api/v1/workflows", payload: { workflow: workflow("Two", "b") } });
-    const list = await server.app.inject({ method: "GET", url: "/api/v1/workflows/?page=0&per_page=1&order_by=name&direction=DESC" });
+    const list = await server.app.inject({
+      method: "GET",
+      url: "/api/v1/workflows/?page=0&per_page=1&order_by=name&direction=DESC",
+    });
     expect(list.statusCode).toBe(200);
     const page = list.json();
     expect(page).toMatchObject({ page: 0, pages: 2, per_page: 1, total: 2 });
     expect(page.items[0].name).toBe("Two");
     expect(Object.keys(page.items[0]).sort()).toEqual(
-      ["category", "created_at", "description", "is_public", "name", "opened_at", "tags", "thumbnail_url", "updated_at", "user_id", "workflow_id"].sort(),
+      [
+        "category",
+        "created_at",
+        "description",
+        "is_public",
+        "name",
+        "opened_at",
+        "tags",
+        "thumbnail_url",
+        "updated_at",
+        "user_id",
+        "workflow_id",
+      ].sort(),
     );
 
     const byTag = await server.app.inject({ method: "GET", url: "/api/v1/workflows/?tags=a&categories=user" });
     expect(byTag.json().items.map((i: { name: string }) => i.name)).toEqual(["One"]);
-    const counts = await server.app.inject({ method: "GET", url: "/api/v1/workflows/counts_by_tag?tags=a&tags=b&tags=z" });
+    const counts = await server.app.inject({
+      method: "GET",
+      url: "/api/v1/workflows/counts_by_tag?tags=a&tags=b&tags=z",
+    });
     expect(counts.json()).toEqual({ a: 1, b: 2, z: 0 });
-    const cats = await server.app.inject({ method: "GET", url: "/api/v1/workflows/counts_by_category?categories=user&categories=default" });
+    const cats = await server.app.inject({
+      method: "GET",
+      url: "/api/v1/workflows/counts_by_category?categories=user&categories=default",
+    });
     expect(cats.json()).toEqual({ user: 2, default: 0 });
     expect((await server.app.inject({ method: "GET", url: "/api/v1/workflows/tags" })).json()).toEqual(["a", "b"]);
 
@@ -79,10 +116,16 @@ describe("/api/v1/workflows", () => {
       payload: { workflow: { ...fetched.json().workflow, name: "Uno" } },
     });
     expect(patched.json().name).toBe("Uno");
-    expect((await server.app.inject({ method: "PUT", url: `/api/v1/workflows/i/${id}/opened_at` })).statusCode).toBe(200);
+    expect((await server.app.inject({ method: "PUT", url: `/api/v1/workflows/i/${id}/opened_at` })).statusCode).toBe(
+      200,
+    );
     const recent = await server.app.inject({ method: "GET", url: "/api/v1/workflows/?has_been_opened=true" });
     expect(recent.json().items.map((i: { workflow_id: string }) => i.workflow_id)).toEqual([id]);
-    const shared = await server.app.inject({ method: "PATCH", url: `/api/v1/workflows/i/${id}/is_public`, payload: { is_public: true } });
+    const shared = await server.app.inject({
+      method: "PATCH",
+      url: `/api/v1/workflows/i/${id}/is_public`,
+      payload: { is_public: true },
+    });
     expect(shared.json().is_public).toBe(true);
 
     expect((await server.app.inject({ method: "DELETE", url: `/api/v1/workflows/i/${id}` })).statusCode).toBe(200);
@@ -96,7 +139,11 @@ describe("/api/v1/workflows", () => {
     const noBody = await server.app.inject({ method: "POST", url: "/api/v1/workflows/" });
     expect(noBody.statusCode).toBe(422);
     expect(noBody.json().detail[0].loc).toEqual(["body"]);
-    const badNodes = await server.app.inject({ method: "POST", url: "/api/v1/workflows/", payload: { workflow: { ...workflow("x"), nodes: 3 } } });
+    const badNodes = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/workflows/",
+      payload: { workflow: { ...workflow("x"), nodes: 3 } },
+    });
     expect(badNodes.statusCode).toBe(422);
     expect(badNodes.json().detail[0].loc).toEqual(["body", "workflow", "nodes"]);
     const badPage = await server.app.inject({ method: "GET", url: "/api/v1/workflows/?page=abc" });
@@ -129,7 +176,11 @@ describe("/api/v1/workflows", () => {
       payload: "",
     });
     expect(emptyJson.statusCode).toBe(200);
-    const defaultCategory = await server.app.inject({ method: "POST", url: "/api/v1/workflows/", payload: { workflow: workflow("d", "", "default") } });
+    const defaultCategory = await server.app.inject({
+      method: "POST",
+      url: "/api/v1/workflows/",
+      payload: { workflow: workflow("d", "", "default") },
+    });
     expect(defaultCategory.statusCode).toBe(409);
     const unknownRoute = await server.app.inject({ method: "GET", url: "/api/v1/nothing" });
     expect(unknownRoute.statusCode).toBe(404);
@@ -137,7 +188,9 @@ describe("/api/v1/workflows", () => {
   });
 
   it("stores thumbnails through multipart uploads and enforces the upload limit", async () => {
-    const id = (await server.app.inject({ method: "POST", url: "/api/v1/workflows/", payload: { workflow: workflow("Thumb") } })).json().workflow_id;
+    const id = (
+      await server.app.inject({ method: "POST", url: "/api/v1/workflows/", payload: { workflow: workflow("Thumb") } })
+    ).json().workflow_id;
     const png = Buffer.concat([Buffer.from("89504e470d0a1a0a", "hex"), Buffer.alloc(40)]);
     const form = new FormData();
     form.append("image", new Blob([png], { type: "image/png" }), "t.png");

@@ -24,7 +24,9 @@ function parseItemIds(values: string[]): number[] {
   return values.map((v) => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < 0) {
-      throw new AtelierError("invalid_item_id", `"${v}" is not a queue item id (a whole number)`, { details: { value: v } });
+      throw new AtelierError("invalid_item_id", `"${v}" is not a queue item id (a whole number)`, {
+        details: { value: v },
+      });
     }
     return n;
   });
@@ -47,20 +49,26 @@ export function queueCommand(io: CliIo): Command {
     if (items.length === 0) return io.out("The queue is empty.");
     for (const item of items) {
       const error = item.error_type ? `  ${item.error_type}: ${item.error_message ?? ""}` : "";
-      io.out(`${String(item.item_id).padStart(6)}  ${item.status.padEnd(11)}  ${item.created_at}  batch ${item.batch_id}${error}`);
+      io.out(
+        `${String(item.item_id).padStart(6)}  ${item.status.padEnd(11)}  ${item.created_at}  batch ${item.batch_id}${error}`,
+      );
     }
   });
 
-  common(queue.command("status").description("Show counts per status and whether the processor runs")).action(async (opts) => {
-    const status = await client(opts).request<QueueStatusBody>("GET", `${base(opts)}/status`);
-    if (opts.json) return io.out(JSON.stringify(status, null, 2));
-    const q = status.queue;
-    io.out(
-      `pending ${q.pending}, in progress ${q.in_progress}, completed ${q.completed}, failed ${q.failed}, canceled ${q.canceled}, total ${q.total}`,
-    );
-    io.out(`processor: ${status.processor.is_started ? "started" : "paused"}${status.processor.is_processing ? ", processing" : ""}`);
-    if (q.item_id !== null && q.item_id !== undefined) io.out(`current item: ${q.item_id}`);
-  });
+  common(queue.command("status").description("Show counts per status and whether the processor runs")).action(
+    async (opts) => {
+      const status = await client(opts).request<QueueStatusBody>("GET", `${base(opts)}/status`);
+      if (opts.json) return io.out(JSON.stringify(status, null, 2));
+      const q = status.queue;
+      io.out(
+        `pending ${q.pending}, in progress ${q.in_progress}, completed ${q.completed}, failed ${q.failed}, canceled ${q.canceled}, total ${q.total}`,
+      );
+      io.out(
+        `processor: ${status.processor.is_started ? "started" : "paused"}${status.processor.is_processing ? ", processing" : ""}`,
+      );
+      if (q.item_id !== null && q.item_id !== undefined) io.out(`current item: ${q.item_id}`);
+    },
+  );
 
   common(queue.command("cancel").description("Cancel queue items").argument("<item_ids...>", "queue item ids")).action(
     async (ids: string[], opts) => {
@@ -71,12 +79,16 @@ export function queueCommand(io: CliIo): Command {
     },
   );
 
-  common(queue.command("retry").description("Retry failed or canceled items").argument("<item_ids...>", "queue item ids")).action(
-    async (ids: string[], opts) => {
-      const result = await client(opts).request<{ retried_item_ids: number[] }>("PUT", `${base(opts)}/retry_items_by_id`, parseItemIds(ids));
-      io.out(opts.json ? JSON.stringify(result) : `retried: ${result.retried_item_ids.join(", ") || "none"}`);
-    },
-  );
+  common(
+    queue.command("retry").description("Retry failed or canceled items").argument("<item_ids...>", "queue item ids"),
+  ).action(async (ids: string[], opts) => {
+    const result = await client(opts).request<{ retried_item_ids: number[] }>(
+      "PUT",
+      `${base(opts)}/retry_items_by_id`,
+      parseItemIds(ids),
+    );
+    io.out(opts.json ? JSON.stringify(result) : `retried: ${result.retried_item_ids.join(", ") || "none"}`);
+  });
 
   common(queue.command("clear").description("Cancel the running item and delete every item")).action(async (opts) => {
     const result = await client(opts).request<{ deleted: number }>("PUT", `${base(opts)}/clear`);

@@ -52,13 +52,24 @@ export function runCommand(io: CliIo): Command {
   return new Command("run")
     .description("Run a graph or workflow file on the embedded engine and print its outputs")
     .argument("<file>", "graph JSON or workflow JSON (InvokeAI's UI format)")
-    .option("--set <node.field=value>", "set a node field (repeatable); the value is JSON when it parses, else text", collect, [])
+    .option(
+      "--set <node.field=value>",
+      "set a node field (repeatable); the value is JSON when it parses, else text",
+      collect,
+      [],
+    )
     .option("--root <dir>", "root folder (default $ATELIER_ROOT or ~/atelier)")
     .option("--json", "print one JSON object on stdout (and nothing else there)")
     .action(async (file: string, opts: { set: string[]; root?: string; json?: boolean }) => {
       const path = resolve(file);
       const json = await readJsonFile(path);
-      const result = await runHeadless({ document: json, assignments: opts.set, root: opts.root, io, json: opts.json === true });
+      const result = await runHeadless({
+        document: json,
+        assignments: opts.set,
+        root: opts.root,
+        io,
+        json: opts.json === true,
+      });
       if (opts.json) io.out(JSON.stringify(result));
       else printHuman(io, result);
       process.exitCode = result.status === "completed" ? 0 : 1;

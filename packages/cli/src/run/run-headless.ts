@@ -34,7 +34,8 @@ export async function runHeadless(options: {
   // Logs go to stderr so that stdout carries only results (and, with --json, exactly one JSON object).
   const engine = await openEngine({ root: options.root, logDestination: process.stderr, startProcessor: false });
   const mine = new Set<number>();
-  const progress = io.isTTY && !options.json ? barRunProgress(io, (id) => mine.has(id)) : plainRunProgress(io, (id) => mine.has(id));
+  const progress =
+    io.isTTY && !options.json ? barRunProgress(io, (id) => mine.has(id)) : plainRunProgress(io, (id) => mine.has(id));
   const unsubscribe = engine.subscribe((event) => progress.handle(event));
   try {
     const inputs: Record<string, unknown> = {};
@@ -53,7 +54,11 @@ export async function runHeadless(options: {
       destination: null,
     });
     if (enqueued.item_ids.length === 0) {
-      throw new AtelierError("nothing_enqueued", `Nothing was enqueued (${enqueued.requested} requested): the queue is full`, { status: 409 });
+      throw new AtelierError(
+        "nothing_enqueued",
+        `Nothing was enqueued (${enqueued.requested} requested): the queue is full`,
+        { status: 409 },
+      );
     }
     for (const id of enqueued.item_ids) mine.add(id);
     await engine.startProcessor();
@@ -65,7 +70,10 @@ export async function runHeadless(options: {
         session_id: ended.session_id,
         outputs: ended.outputs,
         images: await Promise.all(
-          ended.images.map(async (image) => ({ image_name: image.image_name, path: await engine.imagePath(image.image_name) })),
+          ended.images.map(async (image) => ({
+            image_name: image.image_name,
+            path: await engine.imagePath(image.image_name),
+          })),
         ),
         error: ended.error,
       });

@@ -12,7 +12,9 @@ function nodeLabel(payload: { invocation_source_id: string; invocation: Record<s
   const type = typeof payload.invocation.type === "string" ? payload.invocation.type : "?";
   const execId = typeof payload.invocation.id === "string" ? payload.invocation.id : payload.invocation_source_id;
   // Iterated copies are named `<source>#<path>`; show the path so lines of one node stay apart.
-  const suffix = execId.startsWith(`${payload.invocation_source_id}#`) ? execId.slice(payload.invocation_source_id.length) : "";
+  const suffix = execId.startsWith(`${payload.invocation_source_id}#`)
+    ? execId.slice(payload.invocation_source_id.length)
+    : "";
   return `${payload.invocation_source_id}${suffix} (${type})`;
 }
 
@@ -67,7 +69,10 @@ export function barRunProgress(io: CliIo, isMine: (itemId: number) => boolean): 
     handle(event) {
       if (!("item_id" in event.payload) || !isMine(event.payload.item_id)) return;
       if (event.name === "invocation_started") {
-        bars.set(String(event.payload.invocation.id), multibar.create(100, 0, { node: nodeLabel(event.payload), message: "" }));
+        bars.set(
+          String(event.payload.invocation.id),
+          multibar.create(100, 0, { node: nodeLabel(event.payload), message: "" }),
+        );
       } else if (event.name === "invocation_progress") {
         const bar = bars.get(String(event.payload.invocation.id));
         if (bar === undefined) return;

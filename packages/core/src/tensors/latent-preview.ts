@@ -32,7 +32,11 @@ export function latentsToPreview(latents: Tensor, base: string): RawImage {
   const width = latents.shape[3];
   const plane = height * width;
   // Only batch element 0 is shown, so only its slice is widened.
-  const first: Tensor = { dtype: latents.dtype, shape: [channels, height, width], data: latents.data.subarray(0, channels * plane) } as Tensor;
+  const first: Tensor = {
+    dtype: latents.dtype,
+    shape: [channels, height, width],
+    data: latents.data.subarray(0, channels * plane),
+  } as Tensor;
   const x = toFloat32(first).data;
 
   const rgb = [new Float32Array(plane), new Float32Array(plane), new Float32Array(plane)];

@@ -104,9 +104,12 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 /** Reads N, the JSON header length, from the first 8 bytes; use it to know how many bytes the header needs. */
 export function readSafetensorsHeaderLength(bytes: Uint8Array): number {
   if (bytes.length < 8) {
-    throw new SafetensorsError(`Safetensors data is truncated: ${bytes.length} bytes, the header length alone needs 8`, {
-      byteLength: bytes.length,
-    });
+    throw new SafetensorsError(
+      `Safetensors data is truncated: ${bytes.length} bytes, the header length alone needs 8`,
+      {
+        byteLength: bytes.length,
+      },
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
   const length = view.getBigUint64(0, true);
@@ -281,10 +284,13 @@ function parseEntry(name: string, raw: unknown, dataLength: number | undefined):
     !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
     offsets[0] > offsets[1]
   ) {
-    throw new SafetensorsError(`${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with begin ≤ end`, {
-      tensor: name,
-      dataOffsets: offsets,
-    });
+    throw new SafetensorsError(
+      `${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with begin ≤ end`,
+      {
+        tensor: name,
+        dataOffsets: offsets,
+      },
+    );
   }
   const [begin, end] = offsets as [number, number];
   if (dataLength !== undefined && end > dataLength) {
@@ -319,8 +325,10 @@ function checkNoOverlap(entries: readonly SafetensorsEntry[]): void {
   }
 }
 
-
-type TypedArrayCtor<T> = { new (buffer: ArrayBuffer, byteOffset: number, length: number): T; BYTES_PER_ELEMENT: number };
+type TypedArrayCtor<T> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  BYTES_PER_ELEMENT: number;
+};
 
 const STORAGE_CTOR: Readonly<Record<DType, TypedArrayCtor<unknown>>> = {
   float32: Float32Array,
@@ -333,7 +341,13 @@ const STORAGE_CTOR: Readonly<Record<DType, TypedArrayCtor<unknown>>> = {
 };
 
 /** A typed array over `[begin, begin+byteLength)` of `buffer`: a view when allowed and aligned, else one copy. */
-function typedView<T>(ctor: TypedArrayCtor<T>, buffer: ArrayBuffer, begin: number, byteLength: number, copy: boolean): T {
+function typedView<T>(
+  ctor: TypedArrayCtor<T>,
+  buffer: ArrayBuffer,
+  begin: number,
+  byteLength: number,
+  copy: boolean,
+): T {
   const length = byteLength / ctor.BYTES_PER_ELEMENT;
   if (!copy && begin % ctor.BYTES_PER_ELEMENT === 0) return new ctor(buffer, begin, length);
   const bytes = allocBytes(byteLength);
@@ -341,11 +355,23 @@ function typedView<T>(ctor: TypedArrayCtor<T>, buffer: ArrayBuffer, begin: numbe
   return new ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
 }
 
-function decodeEntry(entry: SafetensorsEntry, buffer: ArrayBuffer, begin: number, byteLength: number, copy: boolean): Tensor {
+function decodeEntry(
+  entry: SafetensorsEntry,
+  buffer: ArrayBuffer,
+  begin: number,
+  byteLength: number,
+  copy: boolean,
+): Tensor {
   const shape = [...entry.shape];
   const dtype = TENSOR_DTYPE[entry.dtype];
   if (dtype !== undefined) {
-    const data = typedView(STORAGE_CTOR[dtype] as TypedArrayCtor<TensorDataMap[DType]>, buffer, begin, byteLength, copy);
+    const data = typedView(
+      STORAGE_CTOR[dtype] as TypedArrayCtor<TensorDataMap[DType]>,
+      buffer,
+      begin,
+      byteLength,
+      copy,
+    );
     return { dtype, shape, data };
   }
   const view = new DataView(buffer, begin, byteLength);
@@ -390,6 +416,9 @@ function validateForEncoding(name: string, t: Tensor | undefined): void {
     );
   }
   if (t.data.BYTES_PER_ELEMENT !== DTYPE_BYTES[t.dtype]) {
-    throw new TensorError(`Tensor ${JSON.stringify(name)} data is not stored as ${t.dtype}`, { tensor: name, dtype: t.dtype });
+    throw new TensorError(`Tensor ${JSON.stringify(name)} data is not stored as ${t.dtype}`, {
+      tensor: name,
+      dtype: t.dtype,
+    });
   }
 }

@@ -69,10 +69,11 @@ export function createTensor<D extends DType>(dtype: D, shape: readonly number[]
     });
   }
   if (data.length !== size) {
-    throw new TensorError(
-      `Tensor data has ${data.length} elements but shape [${shape.join(", ")}] needs ${size}`,
-      { dtype, shape: [...shape], length: data.length },
-    );
+    throw new TensorError(`Tensor data has ${data.length} elements but shape [${shape.join(", ")}] needs ${size}`, {
+      dtype,
+      shape: [...shape],
+      length: data.length,
+    });
   }
   return { dtype, shape: [...shape], data };
 }

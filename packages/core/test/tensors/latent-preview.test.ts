@@ -51,7 +51,9 @@ describe("latentsToPreview", () => {
     expect(pixel(img, 3, 3)).toEqual(rgb.map((f) => px(f * corner)));
     expect(pixel(img, 2, 0)).toEqual(rgb.map((f) => px(f * side)));
     expect(pixel(img, 0, 1)).toEqual(rgb.map((f) => px(f * side)));
-    expect(pixel(latentsToPreview(constantLatents([1, 0, 0, 0], 4, 4), "sdxl-refiner"), 0, 0)).toEqual(pixel(img, 0, 0));
+    expect(pixel(latentsToPreview(constantLatents([1, 0, 0, 0], 4, 4), "sdxl-refiner"), 0, 0)).toEqual(
+      pixel(img, 0, 0),
+    );
   });
 
   it("adds FLUX.2's bias and reads 32 channels", () => {
@@ -69,7 +71,11 @@ describe("latentsToPreview", () => {
   it("uses 16-channel factors for FLUX and SD3", () => {
     const ch = new Array(16).fill(0);
     ch[6] = 2;
-    expect(pixel(latentsToPreview(constantLatents(ch, 1, 1), "flux"), 0, 0)).toEqual([px(0.1002), px(0.2116), px(0.2304)]);
+    expect(pixel(latentsToPreview(constantLatents(ch, 1, 1), "flux"), 0, 0)).toEqual([
+      px(0.1002),
+      px(0.2116),
+      px(0.2304),
+    ]);
     ch[6] = 0;
     ch[5] = -3;
     expect(pixel(latentsToPreview(constantLatents(ch, 1, 1), "sd-3"), 0, 0)).toEqual([

@@ -67,7 +67,10 @@ describe("safetensors codec against files written by Python", () => {
     expect(header.entries).toHaveLength(1);
     expect(header.entries[0].dtype).toBe("F32");
     expect(header.entries[0].dataOffsets[1] - header.entries[0].dataOffsets[0]).toBe(bytes.length - 8 - n);
-    expectInvalid(() => readSafetensorsHeader(bytes.subarray(0, 8 + n), { fileSize: bytes.length - 4 }), /"noise".*go beyond/);
+    expectInvalid(
+      () => readSafetensorsHeader(bytes.subarray(0, 8 + n), { fileSize: bytes.length - 4 }),
+      /"noise".*go beyond/,
+    );
   });
 });
 
@@ -170,7 +173,10 @@ describe("safetensors validation", () => {
 
   it("refuses a file cut inside the tensor data", () => {
     const file = rawFile({ t: entry("F32", [4], [0, 16]) }, new Uint8Array(16));
-    expectInvalid(() => decodeSafetensors(file.subarray(0, file.length - 3)), /"t": data_offsets \[0, 16\] go beyond the 13 bytes/);
+    expectInvalid(
+      () => decodeSafetensors(file.subarray(0, file.length - 3)),
+      /"t": data_offsets \[0, 16\] go beyond the 13 bytes/,
+    );
   });
 
   it("refuses bad JSON, bad UTF-8 and non-object headers", () => {
@@ -187,7 +193,10 @@ describe("safetensors validation", () => {
       () => decodeSafetensors(rawFile({ a: entry("F32", [5], [0, 20]) }, data)),
       /"a": data_offsets \[0, 20\] go beyond the 16 bytes/,
     );
-    expectInvalid(() => decodeSafetensors(rawFile({ a: entry("F32", [1], [8, 4]) }, data)), /"a": data_offsets \[8,4\]/);
+    expectInvalid(
+      () => decodeSafetensors(rawFile({ a: entry("F32", [1], [8, 4]) }, data)),
+      /"a": data_offsets \[8,4\]/,
+    );
     expectInvalid(
       () => decodeSafetensors(rawFile({ a: entry("F32", [3], [0, 12]), b: entry("F32", [2], [8, 16]) }, data)),
       /"a" \[0, 12\] and "b" \[8, 16\] overlap/,
@@ -203,10 +212,18 @@ describe("safetensors validation", () => {
   });
 
   it("refuses unknown dtypes, non-string metadata, and decoding of dtypes it cannot hold", () => {
-    expectInvalid(() => decodeSafetensors(rawFile({ w: entry("F12", [1], [0, 2]) }, new Uint8Array(2))), /"w": unknown dtype "F12"/);
+    expectInvalid(
+      () => decodeSafetensors(rawFile({ w: entry("F12", [1], [0, 2]) }, new Uint8Array(2))),
+      /"w": unknown dtype "F12"/,
+    );
     expectInvalid(() => decodeSafetensors(rawFile({ __metadata__: { seed: 3 } })), /key "seed" is not a string/);
     const fp8 = rawFile({ q: entry("F8_E4M3", [4], [0, 4]) }, new Uint8Array(4));
-    expect(readSafetensorsHeader(fp8).entries[0]).toEqual({ name: "q", dtype: "F8_E4M3", shape: [4], dataOffsets: [0, 4] });
+    expect(readSafetensorsHeader(fp8).entries[0]).toEqual({
+      name: "q",
+      dtype: "F8_E4M3",
+      shape: [4],
+      dataOffsets: [0, 4],
+    });
     expectInvalid(() => decodeSafetensors(fp8), /"q": dtype F8_E4M3 cannot be decoded/);
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cloneTensor, createTensor, float32ToFloat16Bits, reshape, TensorError, tensorSize, toFloat32 } from "@atelier/core";
+import {
+  cloneTensor,
+  createTensor,
+  float32ToFloat16Bits,
+  reshape,
+  TensorError,
+  tensorSize,
+  toFloat32,
+} from "@atelier/core";
 
 describe("tensor helpers", () => {
   it("tensorSize multiplies dimensions and refuses bad ones", () => {

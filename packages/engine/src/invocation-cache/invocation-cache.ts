@@ -156,7 +156,13 @@ export class InvocationCache {
 
   /** Size, hits, misses, enabled and max size. */
   status(): InvocationCacheStatus {
-    return { size: this.#entries.size, hits: this.#hits, misses: this.#misses, enabled: this.#enabled, max_size: this.#maxSize };
+    return {
+      size: this.#entries.size,
+      hits: this.#hits,
+      misses: this.#misses,
+      enabled: this.#enabled,
+      max_size: this.#maxSize,
+    };
   }
 
   /** Stops watching deletion sources. */

@@ -118,7 +118,8 @@ export function formatStatsTable(summary: SessionStatsSummary): string {
   ]);
   const header = ["Node", "Calls", "Cached", "Seconds", "Peak RSS"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padStart(widths[i]) : c.padStart(widths[i]))).join("  ");
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padStart(widths[i]) : c.padStart(widths[i]))).join("  ");
   const sign = summary.ram_change_gb >= 0 ? "+" : "";
   return [
     `Graph stats: ${summary.graph_execution_state_id}`,

@@ -14,10 +14,14 @@ export class ProcessorShutdownError extends AtelierError {
 /** A session that has nodes left but none that can run (should not happen with a valid graph). */
 export class SessionStalledError extends AtelierError {
   constructor(itemId: number, sessionId: string) {
-    super("session_stalled", `Queue item ${itemId} (session ${sessionId}) stopped with nodes left to run but none ready`, {
-      status: 500,
-      details: { item_id: itemId, session_id: sessionId },
-    });
+    super(
+      "session_stalled",
+      `Queue item ${itemId} (session ${sessionId}) stopped with nodes left to run but none ready`,
+      {
+        status: 500,
+        details: { item_id: itemId, session_id: sessionId },
+      },
+    );
   }
 }
 

@@ -10,8 +10,10 @@ export type QueueRuntimeServices = Pick<
 >;
 
 /** Options of `createQueueRuntime`. */
-export interface QueueRuntimeOptions
-  extends Pick<SessionProcessorOptions, "queueId" | "pollIntervalMs" | "checkpointIntervalMs" | "yieldIntervalMs" | "logStats"> {
+export interface QueueRuntimeOptions extends Pick<
+  SessionProcessorOptions,
+  "queueId" | "pollIntervalMs" | "checkpointIntervalMs" | "yieldIntervalMs" | "logStats"
+> {
   /** Start the processor at once (default true); a CLI that only reads the queue passes false. */
   startProcessor?: boolean;
 }
@@ -34,7 +36,10 @@ export interface QueueRuntime {
  * `resume_interrupted`, resumed; `clear_queue_on_startup` and `max_queue_history` are applied; then the processor
  * starts.
  */
-export async function createQueueRuntime(services: QueueRuntimeServices, options: QueueRuntimeOptions = {}): Promise<QueueRuntime> {
+export async function createQueueRuntime(
+  services: QueueRuntimeServices,
+  options: QueueRuntimeOptions = {},
+): Promise<QueueRuntime> {
   const { config } = services;
   const queue = new SessionQueue({
     db: services.database.db,

@@ -111,7 +111,10 @@ export class SessionProcessor {
 
   /** `is_started` and `is_processing`. */
   getStatus(): SessionProcessorStatus {
-    return { is_started: this.#started && !this.#paused && !this.#stopping, is_processing: this.#current !== undefined };
+    return {
+      is_started: this.#started && !this.#paused && !this.#stopping,
+      is_processing: this.#current !== undefined,
+    };
   }
 
   /** The id of the item being run, if any. */
@@ -180,7 +183,11 @@ export class SessionProcessor {
         // A node that ignores cancellation may never return: record the outcome now rather than leave it running.
         const error = new ProcessorShutdownError(run.item.item_id, this.#graceMs);
         await this.#queue
-          .failItem(run.item.item_id, { error_type: error.name, error_message: error.message, error_traceback: error.stack ?? null })
+          .failItem(run.item.item_id, {
+            error_type: error.name,
+            error_message: error.message,
+            error_traceback: error.stack ?? null,
+          })
           .catch((e: unknown) => this.#logger?.error("Could not fail the item stopped by shutdown", { err: e }));
       }
       await settlesWithin(loop, 1000);
@@ -199,7 +206,8 @@ export class SessionProcessor {
     }
     // The cancel may land between our claim and the start of its run: remember it for that moment.
     this.#recentCancels.add(t.item_id);
-    if (this.#recentCancels.size > RECENT_CANCELS) this.#recentCancels.delete(this.#recentCancels.values().next().value as number);
+    if (this.#recentCancels.size > RECENT_CANCELS)
+      this.#recentCancels.delete(this.#recentCancels.values().next().value as number);
   }
 
   #wake(): void {
@@ -259,11 +267,20 @@ export class SessionProcessor {
       for (const listener of [...this.#finished]) listener(item.item_id, result);
     } catch (error) {
       // Outside any node (the database, a corrupt checkpoint): fail the item, keep the loop alive.
-      this.#logger?.error(`Queue item ${item.item_id} failed outside its nodes`, { err: error, queue_item_id: item.item_id });
+      this.#logger?.error(`Queue item ${item.item_id} failed outside its nodes`, {
+        err: error,
+        queue_item_id: item.item_id,
+      });
       const wrapped = new ProcessorItemError(item.item_id, error);
       await this.#queue
-        .failItem(item.item_id, { error_type: wrapped.name, error_message: wrapped.message, error_traceback: error instanceof Error ? (error.stack ?? null) : null })
-        .catch((e: unknown) => this.#logger?.error("Could not fail the queue item", { err: e, queue_item_id: item.item_id }));
+        .failItem(item.item_id, {
+          error_type: wrapped.name,
+          error_message: wrapped.message,
+          error_traceback: error instanceof Error ? (error.stack ?? null) : null,
+        })
+        .catch((e: unknown) =>
+          this.#logger?.error("Could not fail the queue item", { err: e, queue_item_id: item.item_id }),
+        );
       if (!this.#stopping) await delay(Math.min(this.#pollMs, 100));
     } finally {
       if (this.#current === run) this.#current = undefined;

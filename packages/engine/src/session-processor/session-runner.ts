@@ -56,12 +56,17 @@ function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
 }
 
 function errorFields(error: unknown): QueueItemError {
-  if (error instanceof Error) return { error_type: error.name, error_message: error.message, error_traceback: error.stack ?? null };
+  if (error instanceof Error)
+    return { error_type: error.name, error_message: error.message, error_traceback: error.stack ?? null };
   return { error_type: typeof error, error_message: String(error), error_traceback: null };
 }
 
 function recordFields(record: ExecutionErrorRecord): QueueItemError {
-  return { error_type: record.error_type, error_message: record.error_message, error_traceback: record.error_traceback ?? null };
+  return {
+    error_type: record.error_type,
+    error_message: record.error_message,
+    error_traceback: record.error_traceback ?? null,
+  };
 }
 
 /**
@@ -107,7 +112,11 @@ export class SessionRunner {
     const session = JSON.stringify(state.toJSON());
     if (run.stopped) {
       if (run.reason === "shutdown") {
-        await queue.failItem(item.item_id, errorFields(new ProcessorShutdownError(item.item_id, this.#o.shutdownGraceMs())), session);
+        await queue.failItem(
+          item.item_id,
+          errorFields(new ProcessorShutdownError(item.item_id, this.#o.shutdownGraceMs())),
+          session,
+        );
         return { status: "failed", stats: summary };
       }
       await queue.storeFinalSession(item.item_id, session);
@@ -140,7 +149,10 @@ export class SessionRunner {
     // The graph was validated against the registry at enqueue time.
     // Graph.fromParts skips parseGraph's checks and copies: create() makes its own copy anyway.
     const g = item.graph;
-    return ExecutionState.create(Graph.fromParts(g.id, Object.entries(g.nodes), g.edges), registry, { validate: false, id: item.session_id });
+    return ExecutionState.create(Graph.fromParts(g.id, Object.entries(g.nodes), g.edges), registry, {
+      validate: false,
+      id: item.session_id,
+    });
   }
 
   async #runSequential(env: NodeEnv, next: { at: number }): Promise<void> {
@@ -206,13 +218,14 @@ export class SessionRunner {
     };
     // The shared event fields are built once per node, and only when someone listens; the timestamp is set here so
     // that the bus does not copy each payload to stamp it.
-    let base: ReturnType<typeof invocationEventBase> & { timestamp: number } | undefined;
+    let base: (ReturnType<typeof invocationEventBase> & { timestamp: number }) | undefined;
     const eventBase = () => (base ??= { ...invocationEventBase(data), timestamp: Math.floor(Date.now() / 1000) });
     let announced = false;
     const announce = () => {
       if (announced) return;
       announced = true;
-      if (events !== undefined && events.listenerCount("invocation_started") > 0) events.emit("invocation_started", eventBase());
+      if (events !== undefined && events.listenerCount("invocation_started") > 0)
+        events.emit("invocation_started", eventBase());
     };
     let output: NodeOutput;
     let cached = false;
@@ -231,7 +244,10 @@ export class SessionRunner {
         const self = parseInvocationInputs(def, node.node);
         data.invocation = self;
         announce();
-        const key = cache !== undefined && cache.enabled && self.use_cache ? invocationCacheKey(def.type, def.version, self) : undefined;
+        const key =
+          cache !== undefined && cache.enabled && self.use_cache
+            ? invocationCacheKey(def.type, def.version, self)
+            : undefined;
         const hit = key === undefined ? undefined : cache!.get(key);
         if (hit !== undefined) {
           output = hit;
@@ -243,7 +259,8 @@ export class SessionRunner {
       }
       state.complete(node.id, output);
     } catch (error) {
-      if (run.stopped && (error instanceof CanceledError || (error as { name?: string })?.name === "AbortError")) return false;
+      if (run.stopped && (error instanceof CanceledError || (error as { name?: string })?.name === "AbortError"))
+        return false;
       // complete() records an iterate whose collection is not a list itself before throwing.
       if (!state.hasError()) state.fail(node.id, error);
       announce();
@@ -256,13 +273,16 @@ export class SessionRunner {
           error_traceback: fields.error_traceback ?? "",
         });
       }
-      this.#o.logger?.error(`Node ${node.sourceId} (${node.type}) failed: ${error instanceof Error ? error.message : String(error)}`, {
-        queue_item_id: run.item.item_id,
-        session_id: run.item.session_id,
-        node_id: node.sourceId,
-        node_type: node.type,
-        ...(error instanceof AtelierError ? {} : { err: error }),
-      });
+      this.#o.logger?.error(
+        `Node ${node.sourceId} (${node.type}) failed: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          queue_item_id: run.item.item_id,
+          session_id: run.item.session_id,
+          node_id: node.sourceId,
+          node_type: node.type,
+          ...(error instanceof AtelierError ? {} : { err: error }),
+        },
+      );
       return false;
     }
     const ended = performance.now();
@@ -273,7 +293,11 @@ export class SessionRunner {
     return true;
   }
 
-  async #invoke(def: AnyInvocationDefinition, self: Record<string, unknown> & { id: string; type: string }, data: InvocationContextData): Promise<NodeOutput> {
+  async #invoke(
+    def: AnyInvocationDefinition,
+    self: Record<string, unknown> & { id: string; type: string },
+    data: InvocationContextData,
+  ): Promise<NodeOutput> {
     const context = this.#o.createContext(data);
     let raw: unknown = def.invoke.call(self as never, context);
     if (isPromiseLike(raw)) raw = await raw;

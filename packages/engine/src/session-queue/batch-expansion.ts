@@ -6,7 +6,11 @@ import type { BatchDatum, NodeFieldValue } from "./queue-types.js";
  * cartesian product of the zipped groups (the last group varies fastest), each group contributing the values of its
  * datums at one index. Null entries when the batch has no data. Each item is serialised once, not once per session.
  */
-export function expandFieldValues(data: readonly BatchDatum[][] | null, runs: number, limit: number): (string | null)[] {
+export function expandFieldValues(
+  data: readonly BatchDatum[][] | null,
+  runs: number,
+  limit: number,
+): (string | null)[] {
   const groups = (data ?? []).filter((g) => g.length > 0);
   const out: (string | null)[] = [];
   if (groups.length === 0) {

@@ -127,7 +127,9 @@ function checkData(
   const seen = new Map<string, string>();
   rawData.forEach((group: unknown, g: number) => {
     if (!Array.isArray(group)) {
-      problems.push(new BatchShapeError({ path: `data[${g}]` }, "must be a list of batch datums (zipped together)", group));
+      problems.push(
+        new BatchShapeError({ path: `data[${g}]` }, "must be a list of batch datums (zipped together)", group),
+      );
       return;
     }
     const datums: BatchDatum[] = [];
@@ -138,7 +140,9 @@ function checkData(
       const key = `${datum.node_path}\u0000${datum.field_name}`;
       const first = seen.get(key);
       if (first !== undefined) {
-        problems.push(new BatchDuplicateNodeFieldError({ path, node_path: datum.node_path, field_name: datum.field_name }, first));
+        problems.push(
+          new BatchDuplicateNodeFieldError({ path, node_path: datum.node_path, field_name: datum.field_name }, first),
+        );
       } else {
         seen.set(key, path);
       }

@@ -36,10 +36,14 @@ export class BatchShapeError extends AtelierError {
 export class BatchZippedLengthError extends AtelierError {
   constructor(group: number, lengths: { path: string; node_path: string; field_name: string; length: number }[]) {
     const list = lengths.map((l) => `${l.path} (${l.node_path}.${l.field_name}) has ${l.length}`).join(", ");
-    super("batch_zipped_length", `Batch data[${group}]: zipped datums must have the same number of items, but ${list}`, {
-      status: 422,
-      details: { path: `data[${group}]`, lengths },
-    });
+    super(
+      "batch_zipped_length",
+      `Batch data[${group}]: zipped datums must have the same number of items, but ${list}`,
+      {
+        status: 422,
+        details: { path: `data[${group}]`, lengths },
+      },
+    );
   }
 }
 
@@ -67,7 +71,10 @@ export class BatchDuplicateNodeFieldError extends AtelierError {
 /** A datum names a node the graph does not have. */
 export class BatchNodeNotFoundError extends AtelierError {
   constructor(loc: BatchLocation) {
-    super("batch_node_not_found", `${where(loc)}: the graph has no node "${loc.node_path}"`, { status: 422, details: { ...loc } });
+    super("batch_node_not_found", `${where(loc)}: the graph has no node "${loc.node_path}"`, {
+      status: 422,
+      details: { ...loc },
+    });
   }
 }
 
@@ -84,10 +91,14 @@ export class BatchFieldNotFoundError extends AtelierError {
 /** A datum writes a field that an edge feeds; the edge would silently win. */
 export class BatchFieldConnectedError extends AtelierError {
   constructor(loc: BatchLocation, edge: string) {
-    super("batch_field_connected", `${where(loc)}: this field is fed by the edge ${edge}, so batch values would be ignored`, {
-      status: 422,
-      details: { ...loc, edge },
-    });
+    super(
+      "batch_field_connected",
+      `${where(loc)}: this field is fed by the edge ${edge}, so batch values would be ignored`,
+      {
+        status: 422,
+        details: { ...loc, edge },
+      },
+    );
   }
 }
 

@@ -1,12 +1,7 @@
 import type { ExecutionStateJSON, GraphJSON } from "@atelier/core";
 import { applyFieldValues } from "./batch-expansion.js";
 import { QueueItemCorruptError } from "./queue-errors.js";
-import type {
-  NodeFieldValue,
-  QueueItemStatus,
-  SessionQueueItem,
-  SessionQueueItemSummary,
-} from "./queue-types.js";
+import type { NodeFieldValue, QueueItemStatus, SessionQueueItem, SessionQueueItemSummary } from "./queue-types.js";
 
 /** The `session_queue` columns every read takes (everything but the session and workflow JSON). */
 export const ITEM_COLUMNS = [
@@ -76,13 +71,17 @@ export function rowFieldValues(row: Pick<ItemRow, "item_id" | "field_values">): 
 }
 
 /** The session graph of a row: its batch's graph with the row's field values applied. */
-export function rowGraph(row: Pick<FullItemRow, "item_id" | "field_values" | "batch_graph">, batchGraph?: GraphJSON): GraphJSON {
+export function rowGraph(
+  row: Pick<FullItemRow, "item_id" | "field_values" | "batch_graph">,
+  batchGraph?: GraphJSON,
+): GraphJSON {
   const graph =
     batchGraph ??
     (row.batch_graph === null || row.batch_graph === ""
       ? undefined
       : (parseJson(row.item_id, "session_queue_batch.graph", row.batch_graph) as GraphJSON));
-  if (graph === undefined) throw new QueueItemCorruptError(row.item_id, "session_queue_batch.graph", "the batch has no graph");
+  if (graph === undefined)
+    throw new QueueItemCorruptError(row.item_id, "session_queue_batch.graph", "the batch has no graph");
   return applyFieldValues(graph, rowFieldValues(row));
 }
 

@@ -85,7 +85,9 @@ export async function claimNextPending(
   queueId: string,
   now: string,
 ): Promise<(ItemRow & { session: string }) | undefined> {
-  const result = await db.executeQuery<ItemRow & { session: string }>(CompiledQuery.raw(CLAIM_SQL[dialect], [now, now, queueId]));
+  const result = await db.executeQuery<ItemRow & { session: string }>(
+    CompiledQuery.raw(CLAIM_SQL[dialect], [now, now, queueId]),
+  );
   return result.rows[0];
 }
 
@@ -100,7 +102,9 @@ export async function selectBatchDocuments(
   dialect: DatabaseDialect,
   batchId: string,
 ): Promise<{ graph: string; workflow: string | null } | undefined> {
-  const result = await db.executeQuery<{ graph: string; workflow: string | null }>(CompiledQuery.raw(BATCH_SQL[dialect], [batchId]));
+  const result = await db.executeQuery<{ graph: string; workflow: string | null }>(
+    CompiledQuery.raw(BATCH_SQL[dialect], [batchId]),
+  );
   return result.rows[0];
 }
 
@@ -130,7 +134,14 @@ export async function updateStatusIf(
   const p = placeholders(dialect);
   let sets = `status = ${p()}, status_sequence = status_sequence + 1, updated_at = ${p()}`;
   const params: unknown[] = [to, now];
-  for (const key of ["started_at", "completed_at", "error_type", "error_message", "error_traceback", "session"] as const) {
+  for (const key of [
+    "started_at",
+    "completed_at",
+    "error_type",
+    "error_message",
+    "error_traceback",
+    "session",
+  ] as const) {
     if (fields[key] === undefined) continue;
     sets += `, ${key} = ${p()}`;
     params.push(fields[key]);
@@ -162,7 +173,9 @@ const COUNT_COLUMNS = "pending, in_progress, waiting, completed, failed, cancele
 
 function queueStatusSql(dialect: DatabaseDialect): string {
   const p = placeholders(dialect);
-  const counts = COUNT_COLUMNS.split(", ").map((c) => `t.${c}`).join(", ");
+  const counts = COUNT_COLUMNS.split(", ")
+    .map((c) => `t.${c}`)
+    .join(", ");
   return `SELECT ${counts}, c.item_id, c.batch_id, c.session_id
     FROM (SELECT ${p()}${dialect === "postgres" ? "::text" : ""} AS queue_id) q
     LEFT JOIN session_queue_totals t ON t.queue_id = q.queue_id
@@ -170,7 +183,10 @@ function queueStatusSql(dialect: DatabaseDialect): string {
       ORDER BY priority DESC, item_id ASC LIMIT 1) c ON 1 = 1`;
 }
 
-const QUEUE_STATUS_SQL: Record<DatabaseDialect, string> = { sqlite: queueStatusSql("sqlite"), postgres: queueStatusSql("postgres") };
+const QUEUE_STATUS_SQL: Record<DatabaseDialect, string> = {
+  sqlite: queueStatusSql("sqlite"),
+  postgres: queueStatusSql("postgres"),
+};
 
 /** A queue's counts (null when it never had items) and its running item, in one statement. */
 export interface QueueStatusRow {
@@ -186,8 +202,14 @@ export interface QueueStatusRow {
 }
 
 /** Reads a queue's counts and running item (every status event carries them). */
-export async function selectQueueStatus(db: Kysely<QueueDatabase>, dialect: DatabaseDialect, queueId: string): Promise<QueueStatusRow> {
-  const result = await db.executeQuery<QueueStatusRow>(CompiledQuery.raw(QUEUE_STATUS_SQL[dialect], [queueId, queueId]));
+export async function selectQueueStatus(
+  db: Kysely<QueueDatabase>,
+  dialect: DatabaseDialect,
+  queueId: string,
+): Promise<QueueStatusRow> {
+  const result = await db.executeQuery<QueueStatusRow>(
+    CompiledQuery.raw(QUEUE_STATUS_SQL[dialect], [queueId, queueId]),
+  );
   return result.rows[0];
 }
 
@@ -203,15 +225,19 @@ export async function selectBatchStatus(
   queueId: string,
   batchId: string,
 ): Promise<(Record<QueueItemStatus, number> & { origin: string | null; destination: string | null }) | undefined> {
-  const result = await db.executeQuery<Record<QueueItemStatus, number> & { origin: string | null; destination: string | null }>(
-    CompiledQuery.raw(BATCH_STATUS_SQL[dialect], [batchId, queueId]),
-  );
+  const result = await db.executeQuery<
+    Record<QueueItemStatus, number> & { origin: string | null; destination: string | null }
+  >(CompiledQuery.raw(BATCH_STATUS_SQL[dialect], [batchId, queueId]));
   return result.rows[0];
 }
 
 /** Reads one row (its status decides the next compare-and-set). */
 export async function selectItemRow(db: Kysely<QueueDatabase>, itemId: number): Promise<ItemRow | undefined> {
-  return (await db.selectFrom("session_queue").select(ITEM_COLUMNS).where("item_id", "=", itemId).executeTakeFirst()) as ItemRow | undefined;
+  return (await db
+    .selectFrom("session_queue")
+    .select(ITEM_COLUMNS)
+    .where("item_id", "=", itemId)
+    .executeTakeFirst()) as ItemRow | undefined;
 }
 
 /** Status count changes: how many items entered (+) or left (−) each status. */
@@ -225,18 +251,30 @@ function setClause(deltas: StatusDeltas) {
 }
 
 /** Applies count changes to a batch row. */
-export async function adjustBatchCounts(db: Kysely<QueueDatabase>, batchId: string, deltas: StatusDeltas): Promise<void> {
+export async function adjustBatchCounts(
+  db: Kysely<QueueDatabase>,
+  batchId: string,
+  deltas: StatusDeltas,
+): Promise<void> {
   const set = setClause(deltas);
   if (set !== undefined) await sql`UPDATE session_queue_batch SET ${set} WHERE batch_id = ${batchId}`.execute(db);
 }
 
 /** Applies count changes to a queue's totals row. */
-export async function adjustQueueTotals(db: Kysely<QueueDatabase>, queueId: string, deltas: StatusDeltas): Promise<void> {
+export async function adjustQueueTotals(
+  db: Kysely<QueueDatabase>,
+  queueId: string,
+  deltas: StatusDeltas,
+): Promise<void> {
   const set = setClause(deltas);
   if (set !== undefined) await sql`UPDATE session_queue_totals SET ${set} WHERE queue_id = ${queueId}`.execute(db);
 }
 
 /** Makes sure a queue has a totals row. */
 export async function ensureQueueTotals(db: Kysely<QueueDatabase>, queueId: string): Promise<void> {
-  await db.insertInto("session_queue_totals").values({ queue_id: queueId }).onConflict((oc) => oc.column("queue_id").doNothing()).execute();
+  await db
+    .insertInto("session_queue_totals")
+    .values({ queue_id: queueId })
+    .onConflict((oc) => oc.column("queue_id").doNothing())
+    .execute();
 }

@@ -6,8 +6,22 @@ import type { EventBus, Unsubscribe } from "../events/index.js";
 import type { Logger } from "../logging/index.js";
 import { expandFieldValues } from "./batch-expansion.js";
 import { sessionCount, validateBatch } from "./batch-validation.js";
-import { BatchIdInUseError, QueueItemCorruptError, QueueItemNotFoundError, SessionInterruptedError } from "./queue-errors.js";
-import { ITEM_COLUMNS, rowFieldValues, rowGraph, rowWorkflow, toItem, toSummary, type FullItemRow, type ItemRow } from "./queue-rows.js";
+import {
+  BatchIdInUseError,
+  QueueItemCorruptError,
+  QueueItemNotFoundError,
+  SessionInterruptedError,
+} from "./queue-errors.js";
+import {
+  ITEM_COLUMNS,
+  rowFieldValues,
+  rowGraph,
+  rowWorkflow,
+  toItem,
+  toSummary,
+  type FullItemRow,
+  type ItemRow,
+} from "./queue-rows.js";
 import {
   adjustBatchCounts,
   adjustQueueTotals,
@@ -182,7 +196,10 @@ export class SessionQueue {
     }
   }
 
-  #listening(name: "queue_item_status_changed" | "batch_enqueued" | "queue_cleared" | "queue_items_retried" | "queue_items_canceled"): boolean {
+  #listening(
+    name:
+      "queue_item_status_changed" | "batch_enqueued" | "queue_cleared" | "queue_items_retried" | "queue_items_canceled",
+  ): boolean {
     return this.#events !== undefined && this.#events.listenerCount(name) > 0;
   }
 
@@ -349,8 +366,14 @@ export class SessionQueue {
       } catch (error) {
         // A row that cannot be read back must not stay in progress forever: fail it and take the next one.
         const e = error instanceof Error ? error : new Error(String(error));
-        this.#logger?.error(`Queue item ${claimed.item_id} cannot be run: ${e.message}`, { queue_item_id: claimed.item_id });
-        await this.failItem(Number(claimed.item_id), { error_type: e.name, error_message: e.message, error_traceback: e.stack ?? null });
+        this.#logger?.error(`Queue item ${claimed.item_id} cannot be run: ${e.message}`, {
+          queue_item_id: claimed.item_id,
+        });
+        await this.failItem(Number(claimed.item_id), {
+          error_type: e.name,
+          error_message: e.message,
+          error_traceback: e.stack ?? null,
+        });
       }
     }
   }
@@ -363,7 +386,8 @@ export class SessionQueue {
     const graph = JSON.parse(text) as GraphJSON;
     this.#batchGraphs.delete(batchId);
     this.#batchGraphs.set(batchId, { text, graph });
-    if (this.#batchGraphs.size > BATCH_GRAPH_CACHE) this.#batchGraphs.delete(this.#batchGraphs.keys().next().value as string);
+    if (this.#batchGraphs.size > BATCH_GRAPH_CACHE)
+      this.#batchGraphs.delete(this.#batchGraphs.keys().next().value as string);
     return graph;
   }
 
@@ -377,7 +401,11 @@ export class SessionQueue {
         throw new QueueItemCorruptError(Number(claimed.item_id), "session", (error as Error).message);
       }
     }
-    const full: FullItemRow = { ...claimed, batch_graph: batch?.graph ?? null, batch_workflow: batch?.workflow ?? null };
+    const full: FullItemRow = {
+      ...claimed,
+      batch_graph: batch?.graph ?? null,
+      batch_workflow: batch?.workflow ?? null,
+    };
     return {
       item_id: Number(claimed.item_id),
       queue_id: claimed.queue_id,
@@ -403,7 +431,12 @@ export class SessionQueue {
   async #transition(
     itemId: number,
     to: QueueItemStatus,
-    options: { from?: readonly QueueItemStatus[]; error?: QueueItemError | null; session?: string; queueId?: string } = {},
+    options: {
+      from?: readonly QueueItemStatus[];
+      error?: QueueItemError | null;
+      session?: string;
+      queueId?: string;
+    } = {},
   ): Promise<{ row: ItemRow; previous: QueueItemStatus; changed: boolean } | undefined> {
     const now = nowTimestamp();
     const error = options.error;
@@ -414,10 +447,15 @@ export class SessionQueue {
       ...(isTerminalStatus(to) ? { completed_at: now } : {}),
       ...(error == null
         ? {}
-        : { error_type: error.error_type, error_message: error.error_message, error_traceback: error.error_traceback ?? null }),
+        : {
+            error_type: error.error_type,
+            error_message: error.error_message,
+            error_traceback: error.error_traceback ?? null,
+          }),
       ...(options.session === undefined ? {} : { session: options.session }),
     };
-    const update = (expected: QueueItemStatus) => updateStatusIf(this.#db, this.#dialect, itemId, expected, to, now, fields);
+    const update = (expected: QueueItemStatus) =>
+      updateStatusIf(this.#db, this.#dialect, itemId, expected, to, now, fields);
 
     let result: { row: ItemRow; previous: QueueItemStatus; changed: boolean } | undefined;
     const known = options.from?.length === 1 ? options.from[0] : undefined;
@@ -427,10 +465,17 @@ export class SessionQueue {
     } else {
       for (let attempt = 0; ; attempt++) {
         const current = await selectItemRow(this.#db, itemId);
-        if (current === undefined || (options.queueId !== undefined && current.queue_id !== options.queueId)) return undefined;
+        if (current === undefined || (options.queueId !== undefined && current.queue_id !== options.queueId))
+          return undefined;
         const previous = current.status as QueueItemStatus;
-        if (isTerminalStatus(previous) || previous === to || (options.from !== undefined && !options.from.includes(previous)) || attempt >= 5) {
-          if (options.session !== undefined && !isTerminalStatus(previous)) await this.saveSession(itemId, options.session);
+        if (
+          isTerminalStatus(previous) ||
+          previous === to ||
+          (options.from !== undefined && !options.from.includes(previous)) ||
+          attempt >= 5
+        ) {
+          if (options.session !== undefined && !isTerminalStatus(previous))
+            await this.saveSession(itemId, options.session);
           return { row: current, previous, changed: false };
         }
         const row = await update(previous);
@@ -475,12 +520,19 @@ export class SessionQueue {
       .selectFrom("session_queue")
       .leftJoin("session_queue_batch", "session_queue_batch.batch_id", "session_queue.batch_id")
       .select(ITEM_COLUMNS.map((c) => `session_queue.${c}` as const))
-      .select(["session_queue.session", "session_queue_batch.graph as batch_graph", "session_queue_batch.workflow as batch_workflow"]);
+      .select([
+        "session_queue.session",
+        "session_queue_batch.graph as batch_graph",
+        "session_queue_batch.workflow as batch_workflow",
+      ]);
   }
 
   /** One item; throws QueueItemNotFoundError when the queue has no such item. */
   async getItem(queueId: string, itemId: number): Promise<SessionQueueItem> {
-    const row = await this.#fullItems().where("session_queue.item_id", "=", itemId).where("session_queue.queue_id", "=", queueId).executeTakeFirst();
+    const row = await this.#fullItems()
+      .where("session_queue.item_id", "=", itemId)
+      .where("session_queue.queue_id", "=", queueId)
+      .executeTakeFirst();
     if (row === undefined) throw new QueueItemNotFoundError(itemId, queueId);
     return toItem(row as FullItemRow);
   }
@@ -524,14 +576,24 @@ export class SessionQueue {
       page = page.where((eb) =>
         eb.or([
           eb("session_queue.priority", "<", cursor.priority),
-          eb.and([eb("session_queue.priority", "=", cursor.priority), eb("session_queue.item_id", ">", cursor.item_id)]),
+          eb.and([
+            eb("session_queue.priority", "=", cursor.priority),
+            eb("session_queue.item_id", ">", cursor.item_id),
+          ]),
         ]),
       );
     }
-    page = page.orderBy("session_queue.priority", "desc").orderBy("session_queue.item_id", "asc").limit(limit + 1);
-    if (cursor == null && options.offset !== undefined && options.offset > 0) page = page.offset(Math.floor(options.offset));
+    page = page
+      .orderBy("session_queue.priority", "desc")
+      .orderBy("session_queue.item_id", "asc")
+      .limit(limit + 1);
+    if (cursor == null && options.offset !== undefined && options.offset > 0)
+      page = page.offset(Math.floor(options.offset));
     const rows = (await page.execute()) as FullItemRow[];
-    let countQuery = this.#db.selectFrom("session_queue").select((eb) => eb.fn.countAll<number>().as("n")).where("queue_id", "=", queueId);
+    let countQuery = this.#db
+      .selectFrom("session_queue")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("queue_id", "=", queueId);
     if (options.status != null) countQuery = countQuery.where("status", "=", options.status);
     if (options.destination != null) countQuery = countQuery.where("destination", "=", options.destination);
     const total = Number((await countQuery.executeTakeFirst())?.n ?? 0);
@@ -556,7 +618,10 @@ export class SessionQueue {
   }
 
   /** Every item id of the queue, by item id in the given direction, and how many there are. */
-  async itemIds(queueId: string, orderDir: "ASC" | "DESC" = "DESC"): Promise<{ item_ids: number[]; total_count: number }> {
+  async itemIds(
+    queueId: string,
+    orderDir: "ASC" | "DESC" = "DESC",
+  ): Promise<{ item_ids: number[]; total_count: number }> {
     const rows = await this.#db
       .selectFrom("session_queue")
       .select("item_id")
@@ -570,7 +635,10 @@ export class SessionQueue {
   async itemsByIds(queueId: string, itemIds: readonly number[]): Promise<SessionQueueItem[]> {
     const byId = new Map<number, SessionQueueItem>();
     for (const ids of chunks(itemIds, IN_CHUNK)) {
-      const rows = await this.#fullItems().where("session_queue.queue_id", "=", queueId).where("session_queue.item_id", "in", ids).execute();
+      const rows = await this.#fullItems()
+        .where("session_queue.queue_id", "=", queueId)
+        .where("session_queue.item_id", "in", ids)
+        .execute();
       for (const row of rows as FullItemRow[]) byId.set(Number(row.item_id), toItem(row));
     }
     return itemIds.flatMap((id) => byId.get(id) ?? []);
@@ -580,7 +648,12 @@ export class SessionQueue {
   async itemSummariesByIds(queueId: string, itemIds: readonly number[]): Promise<SessionQueueItemSummary[]> {
     const byId = new Map<number, SessionQueueItemSummary>();
     for (const ids of chunks(itemIds, IN_CHUNK)) {
-      const rows = await this.#db.selectFrom("session_queue").select(ITEM_COLUMNS).where("queue_id", "=", queueId).where("item_id", "in", ids).execute();
+      const rows = await this.#db
+        .selectFrom("session_queue")
+        .select(ITEM_COLUMNS)
+        .where("queue_id", "=", queueId)
+        .where("item_id", "in", ids)
+        .execute();
       for (const row of rows as ItemRow[]) byId.set(Number(row.item_id), toSummary(row));
     }
     return itemIds.flatMap((id) => byId.get(id) ?? []);
@@ -601,7 +674,13 @@ export class SessionQueue {
   /** Counts by status of one batch (all zero for an unknown batch). */
   async getBatchStatus(queueId: string, batchId: string): Promise<BatchStatus> {
     const row = await selectBatchStatus(this.#db, this.#dialect, queueId, batchId);
-    return { queue_id: queueId, batch_id: batchId, origin: row?.origin ?? null, destination: row?.destination ?? null, ...countsOf(row) };
+    return {
+      queue_id: queueId,
+      batch_id: batchId,
+      origin: row?.origin ?? null,
+      destination: row?.destination ?? null,
+      ...countsOf(row),
+    };
   }
 
   /** Counts by status of the items of one destination. */
@@ -640,7 +719,8 @@ export class SessionQueue {
   /** Cancels every unfinished item of these batches, the running one included. */
   async cancelByBatchIds(queueId: string, batchIds: readonly string[]): Promise<{ canceled: number }> {
     let canceled = 0;
-    for (const ids of chunks(batchIds, IN_CHUNK)) canceled += await this.#cancelWhere(queueId, (eb) => eb("batch_id", "in", ids), true);
+    for (const ids of chunks(batchIds, IN_CHUNK))
+      canceled += await this.#cancelWhere(queueId, (eb) => eb("batch_id", "in", ids), true);
     return { canceled };
   }
 
@@ -667,14 +747,23 @@ export class SessionQueue {
     const now = nowTimestamp();
     let q = this.#db
       .updateTable("session_queue")
-      .set((eb) => ({ status: "canceled", status_sequence: eb("status_sequence", "+", 1), updated_at: now, completed_at: now }))
+      .set((eb) => ({
+        status: "canceled",
+        status_sequence: eb("status_sequence", "+", 1),
+        updated_at: now,
+        completed_at: now,
+      }))
       .where("queue_id", "=", queueId)
       .where("status", "=", "pending");
     if (filter !== undefined) q = q.where(filter);
     const rows = (await q.returning(ITEM_COLUMNS).execute()) as ItemRow[];
     const canceledRows = [...rows];
     if (includeRunning) {
-      let q = this.#db.selectFrom("session_queue").select("item_id").where("queue_id", "=", queueId).where("status", "=", "in_progress");
+      let q = this.#db
+        .selectFrom("session_queue")
+        .select("item_id")
+        .where("queue_id", "=", queueId)
+        .where("status", "=", "in_progress");
       if (filter !== undefined) q = q.where(filter);
       for (const { item_id } of await q.execute()) {
         const r = await this.#transition(Number(item_id), "canceled", { from: ["in_progress"] });
@@ -736,22 +825,40 @@ export class SessionQueue {
   }
 
   async #cancelRunning(queueId: string, filter: ItemFilter | undefined): Promise<void> {
-    let q = this.#db.selectFrom("session_queue").select("item_id").where("queue_id", "=", queueId).where("status", "=", "in_progress");
+    let q = this.#db
+      .selectFrom("session_queue")
+      .select("item_id")
+      .where("queue_id", "=", queueId)
+      .where("status", "=", "in_progress");
     if (filter !== undefined) q = q.where(filter);
-    for (const { item_id } of await q.execute()) await this.#transition(Number(item_id), "canceled", { from: ["in_progress"] });
+    for (const { item_id } of await q.execute())
+      await this.#transition(Number(item_id), "canceled", { from: ["in_progress"] });
   }
 
   /** Deletes matching rows in one transaction (the triggers keep the counts) and drops batches left without items. */
   async #deleteWhere(queueId: string, filter: ItemFilter): Promise<number> {
     return this.#db.transaction().execute(async (trx) => {
-      const rows = await trx.deleteFrom("session_queue").where("queue_id", "=", queueId).where(filter).returning("batch_id").execute();
+      const rows = await trx
+        .deleteFrom("session_queue")
+        .where("queue_id", "=", queueId)
+        .where(filter)
+        .returning("batch_id")
+        .execute();
       if (rows.length === 0) return 0;
       for (const ids of chunks([...new Set(rows.map((r) => r.batch_id))], IN_CHUNK)) {
         await trx
           .deleteFrom("session_queue_batch")
           .where("batch_id", "in", ids)
           .where((eb) =>
-            eb(eb("pending", "+", eb("in_progress", "+", eb("waiting", "+", eb("completed", "+", eb("failed", "+", eb.ref("canceled")))))), "=", 0),
+            eb(
+              eb(
+                "pending",
+                "+",
+                eb("in_progress", "+", eb("waiting", "+", eb("completed", "+", eb("failed", "+", eb.ref("canceled"))))),
+              ),
+              "=",
+              0,
+            ),
           )
           .execute();
       }
@@ -766,7 +873,10 @@ export class SessionQueue {
    * origin and destination; `retried_from_item_id` names the original) and emits `queue_items_retried`. Returns the
    * ids of the items that were retried.
    */
-  async retryItemsById(queueId: string, itemIds: readonly number[]): Promise<{ queue_id: string; retried_item_ids: number[] }> {
+  async retryItemsById(
+    queueId: string,
+    itemIds: readonly number[],
+  ): Promise<{ queue_id: string; retried_item_ids: number[] }> {
     const now = nowTimestamp();
     const { retried, newIds, users } = await this.#db.transaction().execute(async (trx) => {
       const retried: number[] = [];

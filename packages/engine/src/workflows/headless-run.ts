@@ -38,7 +38,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function checkGraphShape(value: Record<string, unknown>, path: string): GraphJSON {
-  if (!isRecord(value.nodes)) throw new InvalidWorkflowError(`${path}.nodes`, "must be an object of nodes keyed by id", value.nodes);
+  if (!isRecord(value.nodes))
+    throw new InvalidWorkflowError(`${path}.nodes`, "must be an object of nodes keyed by id", value.nodes);
   if (value.edges !== undefined && !Array.isArray(value.edges)) {
     throw new InvalidWorkflowError(`${path}.edges`, "must be a list of edges", value.edges);
   }
@@ -75,7 +76,12 @@ export function parseRunDocument(json: unknown): RunDocument {
 export function prepareHeadlessBatch(
   document: RunDocument,
   inputs: Readonly<Record<string, unknown>>,
-  options: { lookup?: NodeTypeLookup; expandBatchNodes?: BatchNodeExpander; origin?: string; destination?: string | null } = {},
+  options: {
+    lookup?: NodeTypeLookup;
+    expandBatchNodes?: BatchNodeExpander;
+    origin?: string;
+    destination?: string | null;
+  } = {},
 ): HeadlessBatch {
   const withInputs = applyRunInputs(document.graph, inputs, options.lookup);
   const expanded = options.expandBatchNodes ? options.expandBatchNodes(withInputs) : { graph: withInputs, data: [] };
@@ -158,6 +164,9 @@ export function collectRunOutputs(session: StoredSessionView): RunOutputs {
   return {
     outputs,
     images,
-    error: firstError === undefined ? null : { node_id: firstError.node_id, error_type: firstError.error_type, error_message: firstError.error_message },
+    error:
+      firstError === undefined
+        ? null
+        : { node_id: firstError.node_id, error_type: firstError.error_type, error_message: firstError.error_message },
   };
 }

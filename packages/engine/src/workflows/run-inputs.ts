@@ -19,7 +19,11 @@ export function splitInputKey(key: string): { nodeId: string; field: string } {
  * Refused, naming the key: an unknown node, `id`/`type`, a field fed by an edge (the edge would override it), and —
  * when `lookup` is given — a field the node's type does not have.
  */
-export function applyRunInputs(graph: GraphJSON, inputs: Readonly<Record<string, unknown>>, lookup?: NodeTypeLookup): GraphJSON {
+export function applyRunInputs(
+  graph: GraphJSON,
+  inputs: Readonly<Record<string, unknown>>,
+  lookup?: NodeTypeLookup,
+): GraphJSON {
   const nodes: Record<string, GraphNodeJSON> = { ...graph.nodes };
   const copied = new Set<string>();
   for (const [key, value] of Object.entries(inputs)) {
@@ -34,10 +38,14 @@ export function applyRunInputs(graph: GraphJSON, inputs: Readonly<Record<string,
     const info = lookup?.get(node.type);
     if (lookup !== undefined && info !== undefined && !(field in info.inputs)) {
       const known = Object.keys(info.inputs).filter((name) => !NODE_ATTRIBUTES.has(name));
-      throw new RunInputError(key, `node "${nodeId}" (${node.type}) has no input "${field}"; its inputs are ${known.join(", ")}`, {
-        node_id: nodeId,
-        field,
-      });
+      throw new RunInputError(
+        key,
+        `node "${nodeId}" (${node.type}) has no input "${field}"; its inputs are ${known.join(", ")}`,
+        {
+          node_id: nodeId,
+          field,
+        },
+      );
     }
     const edge = graph.edges.find((e) => e.destination.node_id === nodeId && e.destination.field === field);
     if (edge !== undefined) {

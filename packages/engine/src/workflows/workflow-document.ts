@@ -26,10 +26,15 @@ export function parseWorkflow(value: unknown, path = "workflow"): WorkflowWithou
     out.meta = { version: "3.0.0", category: "user" };
   } else {
     if (!isRecord(meta)) throw new InvalidWorkflowError(`${path}.meta`, "must be an object", meta);
-    if (typeof meta.version !== "string") throw new InvalidWorkflowError(`${path}.meta.version`, "must be a string", meta.version);
+    if (typeof meta.version !== "string")
+      throw new InvalidWorkflowError(`${path}.meta.version`, "must be a string", meta.version);
     const category = meta.category ?? "user";
     if (!WORKFLOW_CATEGORIES.includes(category as WorkflowCategory)) {
-      throw new InvalidWorkflowError(`${path}.meta.category`, `must be one of ${WORKFLOW_CATEGORIES.join(", ")}`, category);
+      throw new InvalidWorkflowError(
+        `${path}.meta.category`,
+        `must be one of ${WORKFLOW_CATEGORIES.join(", ")}`,
+        category,
+      );
     }
     out.meta = { ...meta, category };
   }
@@ -37,15 +42,21 @@ export function parseWorkflow(value: unknown, path = "workflow"): WorkflowWithou
   if (!Array.isArray(exposed)) throw new InvalidWorkflowError(`${path}.exposedFields`, "must be a list", exposed);
   exposed.forEach((field, i) => {
     if (!isRecord(field) || typeof field.nodeId !== "string" || typeof field.fieldName !== "string") {
-      throw new InvalidWorkflowError(`${path}.exposedFields[${i}]`, "must be {nodeId: string, fieldName: string}", field);
+      throw new InvalidWorkflowError(
+        `${path}.exposedFields[${i}]`,
+        "must be {nodeId: string, fieldName: string}",
+        field,
+      );
     }
   });
   out.exposedFields = exposed;
-  if (!Array.isArray(value.nodes)) throw new InvalidWorkflowError(`${path}.nodes`, "must be a list of nodes", value.nodes);
+  if (!Array.isArray(value.nodes))
+    throw new InvalidWorkflowError(`${path}.nodes`, "must be a list of nodes", value.nodes);
   value.nodes.forEach((node, i) => {
     const at = `${path}.nodes[${i}]`;
     if (!isRecord(node)) throw new InvalidWorkflowError(at, "must be an object", node);
-    if (typeof node.id !== "string" || node.id === "") throw new InvalidWorkflowError(`${at}.id`, "must be a non-empty string", node.id);
+    if (typeof node.id !== "string" || node.id === "")
+      throw new InvalidWorkflowError(`${at}.id`, "must be a non-empty string", node.id);
     if (typeof node.type !== "string") throw new InvalidWorkflowError(`${at}.type`, "must be a string", node.type);
     if (!isRecord(node.data)) throw new InvalidWorkflowError(`${at}.data`, "must be an object", node.data);
     if (node.type === "invocation") {
@@ -56,13 +67,16 @@ export function parseWorkflow(value: unknown, path = "workflow"): WorkflowWithou
       if (data.id !== undefined && data.id !== node.id) {
         throw new InvalidWorkflowError(`${at}.data.id`, `must equal the node id "${node.id}"`, data.id);
       }
-      if (!isRecord(data.inputs)) throw new InvalidWorkflowError(`${at}.data.inputs`, "must be an object of fields", data.inputs);
+      if (!isRecord(data.inputs))
+        throw new InvalidWorkflowError(`${at}.data.inputs`, "must be an object of fields", data.inputs);
       for (const [name, input] of Object.entries(data.inputs)) {
-        if (!isRecord(input)) throw new InvalidWorkflowError(`${at}.data.inputs.${name}`, "must be a field object", input);
+        if (!isRecord(input))
+          throw new InvalidWorkflowError(`${at}.data.inputs.${name}`, "must be a field object", input);
       }
     }
   });
-  if (!Array.isArray(value.edges)) throw new InvalidWorkflowError(`${path}.edges`, "must be a list of edges", value.edges);
+  if (!Array.isArray(value.edges))
+    throw new InvalidWorkflowError(`${path}.edges`, "must be a list of edges", value.edges);
   value.edges.forEach((edge, i) => {
     const at = `${path}.edges[${i}]`;
     if (!isRecord(edge)) throw new InvalidWorkflowError(at, "must be an object", edge);

@@ -41,10 +41,14 @@ export interface WorkflowListOptions extends WorkflowFilters {
 /** A default (shipped) workflow cannot be created, changed or deleted through the library API. */
 export class DefaultWorkflowReadOnlyError extends AtelierError {
   constructor(action: string, workflowId?: string) {
-    super("default_workflow_read_only", `Default workflows cannot be ${action}${workflowId ? ` (workflow "${workflowId}")` : ""}`, {
-      status: 409,
-      details: workflowId === undefined ? {} : { workflow_id: workflowId },
-    });
+    super(
+      "default_workflow_read_only",
+      `Default workflows cannot be ${action}${workflowId ? ` (workflow "${workflowId}")` : ""}`,
+      {
+        status: 409,
+        details: workflowId === undefined ? {} : { workflow_id: workflowId },
+      },
+    );
   }
 }
 
@@ -119,7 +123,11 @@ export class WorkflowLibrary {
 
   /** Returns one workflow record, or throws `WorkflowNotFoundError`. */
   async get(workflowId: string): Promise<WorkflowRecordWithThumbnailDTO> {
-    const row = await this.db.selectFrom("workflow_library").selectAll().where("workflow_id", "=", workflowId).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("workflow_library")
+      .selectAll()
+      .where("workflow_id", "=", workflowId)
+      .executeTakeFirst();
     if (row === undefined) throw new WorkflowNotFoundError(workflowId);
     return this.toRecord(row);
   }
@@ -130,7 +138,11 @@ export class WorkflowLibrary {
     const existing = await this.get(workflow.id);
     if (existing.workflow.meta.category === "default") throw new DefaultWorkflowReadOnlyError("updated", workflow.id);
     if (workflow.meta.category === "default") {
-      throw new InvalidWorkflowError("workflow.meta.category", "a user workflow cannot be turned into a default one", "default");
+      throw new InvalidWorkflowError(
+        "workflow.meta.category",
+        "a user workflow cannot be turned into a default one",
+        "default",
+      );
     }
     await this.db
       .updateTable("workflow_library")
@@ -184,13 +196,19 @@ export class WorkflowLibrary {
     let query = this.filtered(options);
     if (options.tags && options.tags.length > 0) {
       const tags = options.tags;
-      query = query.where((eb) => eb.or(tags.map((tag) => eb(sql`lower(tags)`, "like", `%${escapeLike(tag.toLowerCase())}%`))));
+      query = query.where((eb) =>
+        eb.or(tags.map((tag) => eb(sql`lower(tags)`, "like", `%${escapeLike(tag.toLowerCase())}%`))),
+      );
     }
     if (options.query) {
       const pattern = `%${escapeLike(options.query.toLowerCase())}%`;
-      query = query.where((eb) => eb.or([eb(sql`lower(name)`, "like", pattern), eb(sql`lower(description)`, "like", pattern)]));
+      query = query.where((eb) =>
+        eb.or([eb(sql`lower(name)`, "like", pattern), eb(sql`lower(description)`, "like", pattern)]),
+      );
     }
-    const { total } = await query.select((eb) => eb.fn.countAll<number | string>().as("total")).executeTakeFirstOrThrow();
+    const { total } = await query
+      .select((eb) => eb.fn.countAll<number | string>().as("total"))
+      .executeTakeFirstOrThrow();
     const count = Number(total);
     let rows = query.selectAll().orderBy(orderBy, direction).orderBy("workflow_id", direction);
     const perPage = options.per_page ?? null;
@@ -236,7 +254,10 @@ export class WorkflowLibrary {
   }
 
   /** For each asked category, how many matching workflows are in it. */
-  async countsByCategory(categories: readonly WorkflowCategory[], filters: Omit<WorkflowFilters, "categories"> = {}): Promise<Record<string, number>> {
+  async countsByCategory(
+    categories: readonly WorkflowCategory[],
+    filters: Omit<WorkflowFilters, "categories"> = {},
+  ): Promise<Record<string, number>> {
     const rows = await this.filtered({ ...filters, categories })
       .select(["category", (eb) => eb.fn.countAll<number | string>().as("n")])
       .groupBy("category")
@@ -276,9 +297,13 @@ export class WorkflowLibrary {
 
   private thumbnailsDir(): string {
     if (this.options.thumbnailsDir === undefined) {
-      throw new AtelierError("workflow_thumbnails_unavailable", "Workflow thumbnails are not configured (no thumbnails folder)", {
-        status: 501,
-      });
+      throw new AtelierError(
+        "workflow_thumbnails_unavailable",
+        "Workflow thumbnails are not configured (no thumbnails folder)",
+        {
+          status: 501,
+        },
+      );
     }
     return this.options.thumbnailsDir;
   }
@@ -309,7 +334,8 @@ export class WorkflowLibrary {
 
   private filtered(filters: WorkflowFilters): SelectQueryBuilder<Database, "workflow_library", object> {
     let query = this.db.selectFrom("workflow_library");
-    if (filters.categories && filters.categories.length > 0) query = query.where("category", "in", [...filters.categories]);
+    if (filters.categories && filters.categories.length > 0)
+      query = query.where("category", "in", [...filters.categories]);
     if (filters.has_been_opened === true) query = query.where("opened_at", "is not", null);
     if (filters.has_been_opened === false) query = query.where("opened_at", "is", null);
     if (typeof filters.is_public === "boolean") query = query.where("is_public", "=", toDbBoolean(filters.is_public));

@@ -89,15 +89,27 @@ export function workflowToGraph(workflowJson: unknown, options: { graphId?: stri
     if (edge.type === "collapsed") return;
     for (const end of ["source", "target"] as const) {
       if (!allNodeIds.has(edge[end])) {
-        throw new InvalidWorkflowError(`${at}.${end}`, `names node "${edge[end]}", which is not in the workflow`, edge[end]);
+        throw new InvalidWorkflowError(
+          `${at}.${end}`,
+          `names node "${edge[end]}", which is not in the workflow`,
+          edge[end],
+        );
       }
     }
     if (!(edge.source in nodes) || !(edge.target in nodes)) return;
     if (typeof edge.sourceHandle !== "string" || edge.sourceHandle === "") {
-      throw new InvalidWorkflowError(`${at}.sourceHandle`, "must name the source node's output field", edge.sourceHandle);
+      throw new InvalidWorkflowError(
+        `${at}.sourceHandle`,
+        "must name the source node's output field",
+        edge.sourceHandle,
+      );
     }
     if (typeof edge.targetHandle !== "string" || edge.targetHandle === "") {
-      throw new InvalidWorkflowError(`${at}.targetHandle`, "must name the target node's input field", edge.targetHandle);
+      throw new InvalidWorkflowError(
+        `${at}.targetHandle`,
+        "must name the target node's input field",
+        edge.targetHandle,
+      );
     }
     edges.push({
       source: { node_id: edge.source, field: edge.sourceHandle },
@@ -116,7 +128,11 @@ export function workflowToGraph(workflowJson: unknown, options: { graphId?: stri
     }
     const input = data.inputs[fieldName];
     if (input === undefined) {
-      ignoredExposedFields.push({ nodeId, fieldName, reason: `node "${nodeId}" (${data.type}) has no input "${fieldName}"` });
+      ignoredExposedFields.push({
+        nodeId,
+        fieldName,
+        reason: `node "${nodeId}" (${data.type}) has no input "${fieldName}"`,
+      });
       continue;
     }
     exposedFields.push({

@@ -132,7 +132,13 @@ export interface PaginatedResults<T> {
 export type WorkflowOrderBy = "created_at" | "updated_at" | "opened_at" | "name" | "is_public";
 
 /** The values of `WorkflowRecordOrderBy`. */
-export const WORKFLOW_ORDER_BY: readonly WorkflowOrderBy[] = ["created_at", "updated_at", "opened_at", "name", "is_public"];
+export const WORKFLOW_ORDER_BY: readonly WorkflowOrderBy[] = [
+  "created_at",
+  "updated_at",
+  "opened_at",
+  "name",
+  "is_public",
+];
 
 /** `SQLiteDirection`. */
 export type SortDirection = "ASC" | "DESC";

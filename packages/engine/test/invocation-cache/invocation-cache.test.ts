@@ -67,7 +67,11 @@ describe("InvocationCache", () => {
       },
     });
     emit("i1.png");
-    expect([cache.get("img"), cache.get("list"), cache.get("other")]).toEqual([undefined, undefined, { tensor: { tensor_name: "Tensor_x" } }]);
+    expect([cache.get("img"), cache.get("list"), cache.get("other")]).toEqual([
+      undefined,
+      undefined,
+      { tensor: { tensor_name: "Tensor_x" } },
+    ]);
     expect(cache.invalidateName("Tensor_x")).toBe(1);
     expect(cache.status().size).toBe(0);
   });
@@ -84,7 +88,9 @@ describe("the invocation cache in the processor", () => {
     return f;
   };
   const run = async (f: RuntimeFixture, g: ReturnType<typeof graph>) => {
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: g });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: g });
     const item = await f.waitFor(id);
     expect(item.status).toBe("completed");
     return item;
@@ -96,7 +102,10 @@ describe("the invocation cache in the processor", () => {
     const second = await run(f, graph({ y: { type: "test_counter", value: 5 } }));
     expect(invocations.test_counter).toBe(1);
     expect(second.session.results).toEqual({ y: { value: 5, type: "integer_output" } });
-    expect(f.payloads("invocation_complete").at(-1)).toMatchObject({ invocation_source_id: "y", result: { value: 5, type: "integer_output" } });
+    expect(f.payloads("invocation_complete").at(-1)).toMatchObject({
+      invocation_source_id: "y",
+      result: { value: 5, type: "integer_output" },
+    });
     await run(f, graph({ z: { type: "test_counter", value: 6 } }));
     expect(invocations.test_counter).toBe(2);
     await run(f, graph({ z: { type: "test_counter", value: 6, use_cache: false } }));

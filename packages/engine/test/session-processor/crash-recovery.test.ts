@@ -22,7 +22,12 @@ afterEach(async () => {
 async function crashMidItem(root: string, marker: string): Promise<{ itemId: number; child: ChildProcess }> {
   const tsconfig = path.join(root, "tsx-paths.json");
   const src = (pkg: string) => path.join(repoRoot, "packages", pkg, "src", "index.ts");
-  await writeFile(tsconfig, JSON.stringify({ compilerOptions: { paths: { "@atelier/core": [src("core")], "@atelier/engine": [src("engine")] } } }));
+  await writeFile(
+    tsconfig,
+    JSON.stringify({
+      compilerOptions: { paths: { "@atelier/core": [src("core")], "@atelier/engine": [src("engine")] } },
+    }),
+  );
   const child = spawn(process.execPath, ["--import", "tsx", childScript, root, marker], {
     cwd: repoRoot,
     env: { ...process.env, TSX_TSCONFIG_PATH: tsconfig, ATELIER_ROOT: root },
@@ -86,7 +91,10 @@ describe("crash recovery", () => {
         type: "test_sleep",
         version: "1.0.0",
         useCache: false,
-        inputs: { ms: InputField(z.number().int(), { default: 10 }), value: InputField(z.number().int(), { default: 0 }) },
+        inputs: {
+          ms: InputField(z.number().int(), { default: 10 }),
+          value: InputField(z.number().int(), { default: 0 }),
+        },
         output: IntegerOutput,
         invoke() {
           return { value: this.value };

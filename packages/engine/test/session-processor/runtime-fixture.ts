@@ -1,6 +1,13 @@
 // The queue runtime (queue + cache + processor) on real services (temp root, SQLite file, files on disk), with every
 // event recorded.
-import { createQueueRuntime, type AtelierEvent, type QueueItemStatus, type QueueRuntime, type QueueRuntimeOptions, type SessionQueueItem } from "@atelier/engine";
+import {
+  createQueueRuntime,
+  type AtelierEvent,
+  type QueueItemStatus,
+  type QueueRuntime,
+  type QueueRuntimeOptions,
+  type SessionQueueItem,
+} from "@atelier/engine";
 import type { NodeRegistry } from "@atelier/core";
 import { testServices, type TestServices } from "../services/service-fixture.js";
 import { resetTestNodes, testRegistry } from "../session-queue/queue-test-nodes.js";
@@ -22,10 +29,19 @@ export interface RuntimeFixture {
 
 /** Builds services on a temp root and the queue runtime on them. */
 export async function runtimeFixture(
-  options: { overrides?: Record<string, unknown>; runtime?: QueueRuntimeOptions; root?: string; registry?: NodeRegistry } = {},
+  options: {
+    overrides?: Record<string, unknown>;
+    runtime?: QueueRuntimeOptions;
+    root?: string;
+    registry?: NodeRegistry;
+  } = {},
 ): Promise<RuntimeFixture> {
   resetTestNodes();
-  const fx = await testServices({ registry: options.registry ?? testRegistry(), overrides: options.overrides, ...(options.root ? { root: options.root } : {}) });
+  const fx = await testServices({
+    registry: options.registry ?? testRegistry(),
+    overrides: options.overrides,
+    ...(options.root ? { root: options.root } : {}),
+  });
   const seen: AtelierEvent[] = [];
   fx.services.events.onAny((e) => {
     seen.push(e);
@@ -53,7 +69,9 @@ export async function runtimeFixture(
       }
     },
     started(sourceId, timeoutMs = 20_000) {
-      return fx.services.events.waitFor("invocation_started", (p) => p.invocation_source_id === sourceId, timeoutMs).then(() => undefined);
+      return fx.services.events
+        .waitFor("invocation_started", (p) => p.invocation_source_id === sourceId, timeoutMs)
+        .then(() => undefined);
     },
     async dispose() {
       await rt.close({ graceMs: 2000 });

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ExecutionStateJSON } from "@atelier/core";
 import { runtimeFixture, type RuntimeFixture } from "./runtime-fixture.js";
-import { addChain, graph, invocations, iterateGraph, pollContexts, pollObservations, spans } from "../session-queue/queue-test-nodes.js";
+import {
+  addChain,
+  graph,
+  invocations,
+  iterateGraph,
+  pollContexts,
+  pollObservations,
+  spans,
+} from "../session-queue/queue-test-nodes.js";
 
 const Q = "default";
 const fixtures: RuntimeFixture[] = [];
@@ -23,13 +31,18 @@ function results(item: { session: ExecutionStateJSON }): Record<string, Record<s
 describe("SessionProcessor", () => {
   it("runs a chain to completion, stores the session and emits started/complete per node with the typed output", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: addChain(5) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: addChain(5) });
     const item = await f.waitFor(id);
     expect(item.status).toBe("completed");
     expect(results(item).n4).toEqual({ value: 5, type: "integer_output" });
     expect(item.session.executed_history).toEqual(["n0", "n1", "n2", "n3", "n4"]);
     const mine = f.seen.filter((e) => (e.payload as { session_id?: string }).session_id === item.session_id);
-    const trace = mine.map((e) => `${e.name}:${(e.payload as { invocation_source_id?: string; status?: string }).invocation_source_id ?? (e.payload as { status: string }).status}`);
+    const trace = mine.map(
+      (e) =>
+        `${e.name}:${(e.payload as { invocation_source_id?: string; status?: string }).invocation_source_id ?? (e.payload as { status: string }).status}`,
+    );
     expect(trace).toEqual([
       "queue_item_status_changed:in_progress",
       ...["n0", "n1", "n2", "n3", "n4"].flatMap((n) => [`invocation_started:${n}`, `invocation_complete:${n}`]),
@@ -38,27 +51,46 @@ describe("SessionProcessor", () => {
     const complete = f.payloads("invocation_complete").find((p) => p.invocation_source_id === "n2")!;
     expect(complete.result).toEqual({ value: 3, type: "integer_output" });
     expect(complete).toMatchObject({ queue_id: Q, item_id: id, batch_id: item.batch_id, user_id: "system" });
-    expect(complete.invocation).toMatchObject({ id: "n2", type: "add", a: 2, b: 1, use_cache: true, is_intermediate: false });
-    expect(f.payloads("queue_item_status_changed").at(-1)?.queue_status).toMatchObject({ completed: 1, in_progress: 0 });
+    expect(complete.invocation).toMatchObject({
+      id: "n2",
+      type: "add",
+      a: 2,
+      b: 1,
+      use_cache: true,
+      is_intermediate: false,
+    });
+    expect(f.payloads("queue_item_status_changed").at(-1)?.queue_status).toMatchObject({
+      completed: 1,
+      in_progress: 0,
+    });
   });
 
   it("runs range → iterate → add → collect, blanking collections in events, and stores each value once", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: iterateGraph(6) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: iterateGraph(6) });
     const item = await f.waitFor(id);
     expect(item.status).toBe("completed");
     expect(results(item).col).toEqual({ collection: [1, 2, 3, 4, 5, 6], type: "collect_output" });
     expect(results(item)["it#3"]).toEqual({ item: 3, index: 3, total: 6, type: "iterate_output" });
     const iterStarts = f.payloads("invocation_started").filter((p) => p.invocation_source_id === "it");
     expect(iterStarts).toHaveLength(6);
-    expect(iterStarts.every((p) => Array.isArray(p.invocation.collection) && (p.invocation.collection as unknown[]).length === 0)).toBe(true);
+    expect(
+      iterStarts.every(
+        (p) => Array.isArray(p.invocation.collection) && (p.invocation.collection as unknown[]).length === 0,
+      ),
+    ).toBe(true);
     expect(iterStarts.map((p) => p.invocation.id)).toEqual(["it#0", "it#1", "it#2", "it#3", "it#4", "it#5"]);
   });
 
   it("fails an item whose node throws, records the error, emits invocation_error, and goes on with the next item", async () => {
     const f = await setup();
     const bad = await f.rt.queue.enqueueBatch(Q, {
-      graph: graph({ a: { type: "integer", value: 1 }, f: { type: "test_fail", message: "kaput" }, c: { type: "add" } }, ["a.value -> f.value", "f.value -> c.a"]),
+      graph: graph(
+        { a: { type: "integer", value: 1 }, f: { type: "test_fail", message: "kaput" }, c: { type: "add" } },
+        ["a.value -> f.value", "f.value -> c.a"],
+      ),
     });
     const good = await f.rt.queue.enqueueBatch(Q, { graph: addChain(2) });
     const failed = await f.waitFor(bad.item_ids[0]);
@@ -67,16 +99,25 @@ describe("SessionProcessor", () => {
     expect(failed.session.errors).toHaveProperty("f");
     expect(Object.keys(results(failed))).toEqual(["a"]);
     expect(f.payloads("invocation_error")).toEqual([
-      expect.objectContaining({ invocation_source_id: "f", error_type: "RangeError", error_message: "kaput", item_id: bad.item_ids[0] }),
+      expect.objectContaining({
+        invocation_source_id: "f",
+        error_type: "RangeError",
+        error_message: "kaput",
+        item_id: bad.item_ids[0],
+      }),
     ]);
     expect(f.payloads("invocation_error")[0].error_traceback).toContain("RangeError: kaput");
-    expect(f.payloads("invocation_started").some((p) => p.invocation_source_id === "c" && p.item_id === bad.item_ids[0])).toBe(false);
+    expect(
+      f.payloads("invocation_started").some((p) => p.invocation_source_id === "c" && p.item_id === bad.item_ids[0]),
+    ).toBe(false);
     expect((await f.waitFor(good.item_ids[0])).status).toBe("completed");
   });
 
   it("checks inputs before invoke and fails with a typed error naming the node and the field", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ x: { type: "test_needs_edge" } }) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ x: { type: "test_needs_edge" } }) });
     const item = await f.waitFor(id);
     expect(item.status).toBe("failed");
     expect(item.error_type).toBe("RequiredConnectionError");
@@ -85,11 +126,13 @@ describe("SessionProcessor", () => {
 
   it("fails the item when an iterate gets something that is not a list, naming the node", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, {
-      graph: graph({ pick: { type: "if", condition: true, true_input: 5 }, it: { type: "iterate" }, plus: { type: "add" } }, [
-        "pick.value -> it.collection",
-        "it.item -> plus.a",
-      ]),
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, {
+      graph: graph(
+        { pick: { type: "if", condition: true, true_input: 5 }, it: { type: "iterate" }, plus: { type: "add" } },
+        ["pick.value -> it.collection", "it.item -> plus.a"],
+      ),
     });
     const item = await f.waitFor(id);
     expect(item.status).toBe("failed");
@@ -101,8 +144,12 @@ describe("SessionProcessor", () => {
   describe("cancel", () => {
     it("canceling a pending item never touches the running one", async () => {
       const f = await setup();
-      const running = await f.rt.queue.enqueueBatch(Q, { graph: graph({ s: { type: "test_sleep", ms: 300, value: 7 } }) });
-      const pending = await f.rt.queue.enqueueBatch(Q, { graph: graph({ s: { type: "test_sleep", ms: 1, value: 8 } }) });
+      const running = await f.rt.queue.enqueueBatch(Q, {
+        graph: graph({ s: { type: "test_sleep", ms: 300, value: 7 } }),
+      });
+      const pending = await f.rt.queue.enqueueBatch(Q, {
+        graph: graph({ s: { type: "test_sleep", ms: 1, value: 8 } }),
+      });
       await f.started("s");
       await f.rt.queue.cancelItem(Q, pending.item_ids[0]);
       const done = await f.waitFor(running.item_ids[0]);
@@ -114,7 +161,9 @@ describe("SessionProcessor", () => {
 
     it("canceling the running item flips isCanceled() and aborts the signal at once, and stops at the node boundary", async () => {
       const f = await setup();
-      const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, {
+      const {
+        item_ids: [id],
+      } = await f.rt.queue.enqueueBatch(Q, {
         graph: graph({ p: { type: "test_poll", ms: 10_000 }, after: { type: "add" } }, ["p.value -> after.a"]),
       });
       await f.started("p");
@@ -151,10 +200,16 @@ describe("SessionProcessor", () => {
         Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`s${i}`, { type: "test_sleep", ms: 60, value: i }])),
         Array.from({ length: 5 }, (_, i) => `s${i}.value -> s${i + 1}.value`),
       );
-      const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: chain });
+      const {
+        item_ids: [id],
+      } = await f.rt.queue.enqueueBatch(Q, { graph: chain });
       await f.started("s1");
       // Another process cancels: the row changes, but no in-process listener hears of it.
-      await f.fx.services.db.updateTable("session_queue").set({ status: "canceled" }).where("item_id", "=", id).execute();
+      await f.fx.services.db
+        .updateTable("session_queue")
+        .set({ status: "canceled" })
+        .where("item_id", "=", id)
+        .execute();
       await f.idle();
       const item = await f.rt.queue.getItem(Q, id);
       expect(item.status).toBe("canceled");
@@ -164,10 +219,16 @@ describe("SessionProcessor", () => {
 
     it("canceling after completion changes nothing", async () => {
       const f = await setup();
-      const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: addChain(1) });
+      const {
+        item_ids: [id],
+      } = await f.rt.queue.enqueueBatch(Q, { graph: addChain(1) });
       const done = await f.waitFor(id);
       const after = await f.rt.queue.cancelItem(Q, id);
-      expect([after.status, after.status_sequence, after.completed_at]).toEqual(["completed", done.status_sequence, done.completed_at]);
+      expect([after.status, after.status_sequence, after.completed_at]).toEqual([
+        "completed",
+        done.status_sequence,
+        done.completed_at,
+      ]);
     });
   });
 
@@ -175,7 +236,9 @@ describe("SessionProcessor", () => {
     const f = await setup();
     expect(f.rt.processor.getStatus()).toEqual({ is_started: true, is_processing: false });
     expect(f.rt.processor.pause()).toEqual({ is_started: false, is_processing: false });
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ s: { type: "test_sleep", ms: 300 } }) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ s: { type: "test_sleep", ms: 300 } }) });
     await new Promise((r) => setTimeout(r, 250));
     expect((await f.rt.queue.getItem(Q, id)).status).toBe("pending");
     f.rt.processor.resume();
@@ -206,10 +269,10 @@ describe("SessionProcessor", () => {
   });
 
   it("runs ready nodes of one session in parallel up to max_concurrent_nodes", async () => {
-    const twoSleeps = graph({ s1: { type: "test_sleep", ms: 150 }, s2: { type: "test_sleep", ms: 150 }, sum: { type: "add" } }, [
-      "s1.value -> sum.a",
-      "s2.value -> sum.b",
-    ]);
+    const twoSleeps = graph(
+      { s1: { type: "test_sleep", ms: 150 }, s2: { type: "test_sleep", ms: 150 }, sum: { type: "add" } },
+      ["s1.value -> sum.a", "s2.value -> sum.b"],
+    );
     const overlap = () => {
       const [a, b] = spans;
       return Math.min(a.ended, b.ended) - Math.max(a.started, b.started);
@@ -227,7 +290,9 @@ describe("SessionProcessor", () => {
 
   it("keeps per-node statistics and logs them as a table per session", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: iterateGraph(4) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: iterateGraph(4) });
     const item = await f.waitFor(id);
     await f.idle();
     const stats = f.rt.processor.lastStats!;
@@ -235,14 +300,18 @@ describe("SessionProcessor", () => {
     const calls = Object.fromEntries(stats.node_stats.map((s) => [s.node_type, s.num_calls]));
     expect(calls).toEqual({ range: 1, iterate: 4, add: 4, collect: 1 });
     expect(stats.peak_rss_gb).toBeGreaterThan(0);
-    const table = f.fx.logs.find((l) => typeof l.msg === "string" && (l.msg as string).startsWith(`Graph stats: ${item.session_id}`));
+    const table = f.fx.logs.find(
+      (l) => typeof l.msg === "string" && (l.msg as string).startsWith(`Graph stats: ${item.session_id}`),
+    );
     expect(table?.msg).toMatch(/iterate\s+4\s+0\s+\d+\.\d{3}s/);
     expect(table?.msg).toMatch(/TOTAL GRAPH EXECUTION TIME/);
   });
 
   it("sends a node's progress events before its invocation_complete", async () => {
     const f = await setup();
-    const { item_ids: [id] } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ pr: { type: "test_progress" } }) });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: graph({ pr: { type: "test_progress" } }) });
     await f.waitFor(id);
     const names = f.seen
       .filter((e) => (e.payload as { invocation_source_id?: string }).invocation_source_id === "pr")

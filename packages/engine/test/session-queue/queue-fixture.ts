@@ -3,7 +3,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { EventBus, openDatabase, SessionQueue, type AtelierEvent, type DatabaseConfig, type OpenedDatabase } from "@atelier/engine";
+import {
+  EventBus,
+  openDatabase,
+  SessionQueue,
+  type AtelierEvent,
+  type DatabaseConfig,
+  type OpenedDatabase,
+} from "@atelier/engine";
 import { createTempDatabase } from "../support/postgres.js";
 import { testRegistry } from "./queue-test-nodes.js";
 
@@ -44,14 +51,23 @@ export interface QueueFixture {
 }
 
 /** Opens the database of `target` and builds a queue on it. */
-export async function queueFixture(target: DatabaseTarget, options: { maxQueueSize?: number } = {}): Promise<QueueFixture> {
+export async function queueFixture(
+  target: DatabaseTarget,
+  options: { maxQueueSize?: number } = {},
+): Promise<QueueFixture> {
   const opened = await openDatabase(await target.config());
   const events = new EventBus();
   const seen: AtelierEvent[] = [];
   events.onAny((e) => {
     seen.push(e);
   });
-  const queue = new SessionQueue({ db: opened.db, dialect: opened.dialect, lookup: testRegistry(), events, maxQueueSize: options.maxQueueSize });
+  const queue = new SessionQueue({
+    db: opened.db,
+    dialect: opened.dialect,
+    lookup: testRegistry(),
+    events,
+    maxQueueSize: options.maxQueueSize,
+  });
   return {
     opened,
     queue,

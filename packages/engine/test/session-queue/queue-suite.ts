@@ -23,7 +23,12 @@ const Q = "default";
 /** A 3-node graph: a (integer) → b (add) → c (add). */
 function threeNodes() {
   return graph(
-    { a: { type: "integer", value: 1 }, b: { type: "add", b: 2 }, c: { type: "add", b: 3 }, s: { type: "string", value: "x" } },
+    {
+      a: { type: "integer", value: 1 },
+      b: { type: "add", b: 2 },
+      c: { type: "add", b: 3 },
+      s: { type: "string", value: "x" },
+    },
     ["a.value -> b.a", "b.value -> c.a"],
   );
 }
@@ -86,11 +91,26 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       expect(items[4].session.graph.nodes.s.value).toBe("dog");
       expect(items[4].session.id).toBe(items[4].session_id);
       expect(new Set(items.map((i) => i.session_id)).size).toBe(12);
-      expect(items.every((i) => i.status === "pending" && i.origin === "workflows" && i.destination === "gallery")).toBe(true);
+      expect(
+        items.every((i) => i.status === "pending" && i.origin === "workflows" && i.destination === "gallery"),
+      ).toBe(true);
       expect(payloads("batch_enqueued")).toEqual([
-        expect.objectContaining({ queue_id: Q, batch_id: result.batch.batch_id, enqueued: 12, requested: 12, priority: 0, origin: "workflows", user_id: "system" }),
+        expect.objectContaining({
+          queue_id: Q,
+          batch_id: result.batch.batch_id,
+          enqueued: 12,
+          requested: 12,
+          priority: 0,
+          origin: "workflows",
+          user_id: "system",
+        }),
       ]);
-      expect(await queue.getBatchStatus(Q, result.batch.batch_id)).toMatchObject({ pending: 12, total: 12, origin: "workflows", destination: "gallery" });
+      expect(await queue.getBatchStatus(Q, result.batch.batch_id)).toMatchObject({
+        pending: 12,
+        total: 12,
+        origin: "workflows",
+        destination: "gallery",
+      });
     });
 
     it("enqueues `runs` copies of a batch without data, and stores the workflow once for all of them", async () => {
@@ -105,9 +125,15 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
 
     it("caps what it enqueues at max_queue_size pending items and reports enqueued ≤ requested", async () => {
       const { queue } = await setup({ maxQueueSize: 5 });
-      const first = await queue.enqueueBatch(Q, { graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [1, 2, 3] }]] });
+      const first = await queue.enqueueBatch(Q, {
+        graph: threeNodes(),
+        data: [[{ node_path: "a", field_name: "value", items: [1, 2, 3] }]],
+      });
       expect([first.enqueued, first.requested]).toEqual([3, 3]);
-      const second = await queue.enqueueBatch(Q, { graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [4, 5, 6, 7] }]] });
+      const second = await queue.enqueueBatch(Q, {
+        graph: threeNodes(),
+        data: [[{ node_path: "a", field_name: "value", items: [4, 5, 6, 7] }]],
+      });
       expect([second.enqueued, second.requested]).toEqual([2, 4]);
       const values = (await queue.itemsByIds(Q, second.item_ids)).map((i) => i.field_values![0].value);
       expect(values).toEqual([4, 5]);
@@ -124,7 +150,8 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       const c = await queue.enqueueBatch(Q, { graph: threeNodes() }, true);
       expect([a.priority, b.priority, c.priority]).toEqual([0, 1, 2]);
       const order: number[] = [];
-      for (let item = await queue.claimNext(Q); item !== null; item = await queue.claimNext(Q)) order.push(item.item_id);
+      for (let item = await queue.claimNext(Q); item !== null; item = await queue.claimNext(Q))
+        order.push(item.item_id);
       expect(order).toEqual([...c.item_ids, ...b.item_ids, ...a.item_ids]);
     });
 
@@ -142,20 +169,54 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
         [{ graph: graph({ x: { type: "nope" } }) }, UnknownNodeTypeError, /Node "x" has unknown type "nope"/],
         [{ graph: threeNodes(), runs: 0 }, BatchShapeError, /runs: must be an integer ≥ 1/],
         [
-          { graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [1, 2] }, { node_path: "s", field_name: "value", items: ["x"] }]] },
+          {
+            graph: threeNodes(),
+            data: [
+              [
+                { node_path: "a", field_name: "value", items: [1, 2] },
+                { node_path: "s", field_name: "value", items: ["x"] },
+              ],
+            ],
+          },
           BatchZippedLengthError,
           /data\[0\].*data\[0\]\[0\] \(a\.value\) has 2, data\[0\]\[1\] \(s\.value\) has 1/,
         ],
-        [{ graph: threeNodes(), data: [[{ node_path: "s", field_name: "value", items: ["x", 3] }]] }, BatchItemsTypeError, /data\[0\]\[0\] \(node "s", field "value"\).*str and number.*items\[1\]/],
         [
-          { graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [1] }], [{ node_path: "a", field_name: "value", items: [2] }]] },
+          { graph: threeNodes(), data: [[{ node_path: "s", field_name: "value", items: ["x", 3] }]] },
+          BatchItemsTypeError,
+          /data\[0\]\[0\] \(node "s", field "value"\).*str and number.*items\[1\]/,
+        ],
+        [
+          {
+            graph: threeNodes(),
+            data: [
+              [{ node_path: "a", field_name: "value", items: [1] }],
+              [{ node_path: "a", field_name: "value", items: [2] }],
+            ],
+          },
           BatchDuplicateNodeFieldError,
           /data\[1\]\[0\] \(node "a", field "value"\): this node field is already set by data\[0\]\[0\]/,
         ],
-        [{ graph: threeNodes(), data: [[{ node_path: "zz", field_name: "value", items: [1] }]] }, BatchNodeNotFoundError, /the graph has no node "zz"/],
-        [{ graph: threeNodes(), data: [[{ node_path: "a", field_name: "nope", items: [1] }]] }, BatchFieldNotFoundError, /node type "integer" has no input "nope"/],
-        [{ graph: threeNodes(), data: [[{ node_path: "b", field_name: "a", items: [1] }]] }, BatchFieldConnectedError, /fed by the edge a\.value -> b\.a/],
-        [{ graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [1, 2.5] }]] }, BatchFieldValueError, /items\[1\]/],
+        [
+          { graph: threeNodes(), data: [[{ node_path: "zz", field_name: "value", items: [1] }]] },
+          BatchNodeNotFoundError,
+          /the graph has no node "zz"/,
+        ],
+        [
+          { graph: threeNodes(), data: [[{ node_path: "a", field_name: "nope", items: [1] }]] },
+          BatchFieldNotFoundError,
+          /node type "integer" has no input "nope"/,
+        ],
+        [
+          { graph: threeNodes(), data: [[{ node_path: "b", field_name: "a", items: [1] }]] },
+          BatchFieldConnectedError,
+          /fed by the edge a\.value -> b\.a/,
+        ],
+        [
+          { graph: threeNodes(), data: [[{ node_path: "a", field_name: "value", items: [1, 2.5] }]] },
+          BatchFieldValueError,
+          /items\[1\]/,
+        ],
       ];
       for (const [batch, type, message] of cases) {
         const e = await error(queue.enqueueBatch(Q, batch));
@@ -163,10 +224,17 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
         expect(e.message).toMatch(message);
       }
       const several = await error(
-        queue.enqueueBatch(Q, { graph: threeNodes(), runs: -1, data: [[{ node_path: "zz", field_name: "value", items: [1] }]] }),
+        queue.enqueueBatch(Q, {
+          graph: threeNodes(),
+          runs: -1,
+          data: [[{ node_path: "zz", field_name: "value", items: [1] }]],
+        }),
       );
       expect(several).toBeInstanceOf(InvalidBatchError);
-      expect((several as InvalidBatchError).errors.map((e) => e.constructor)).toEqual([BatchShapeError, BatchNodeNotFoundError]);
+      expect((several as InvalidBatchError).errors.map((e) => e.constructor)).toEqual([
+        BatchShapeError,
+        BatchNodeNotFoundError,
+      ]);
       expect((await queue.getStatus(Q)).total).toBe(0);
     });
   });
@@ -193,9 +261,26 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
         [ids[0], "in_progress", 1],
         [ids[0], "completed", 2],
       ]);
-      expect(events[0].queue_status).toMatchObject({ item_id: ids[0], batch_id: batch.batch_id, pending: 1, in_progress: 1, total: 2 });
-      expect(events[0].batch_status).toMatchObject({ batch_id: batch.batch_id, pending: 1, in_progress: 1, completed: 0 });
-      expect(events[1].queue_status).toMatchObject({ item_id: null, pending: 1, in_progress: 0, completed: 1, total: 2 });
+      expect(events[0].queue_status).toMatchObject({
+        item_id: ids[0],
+        batch_id: batch.batch_id,
+        pending: 1,
+        in_progress: 1,
+        total: 2,
+      });
+      expect(events[0].batch_status).toMatchObject({
+        batch_id: batch.batch_id,
+        pending: 1,
+        in_progress: 1,
+        completed: 0,
+      });
+      expect(events[1].queue_status).toMatchObject({
+        item_id: null,
+        pending: 1,
+        in_progress: 0,
+        completed: 1,
+        total: 2,
+      });
       expect(events[1].batch_status).toMatchObject({ completed: 1, in_progress: 0 });
     });
 
@@ -212,7 +297,11 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       expect(await queue.claimNext(Q)).toBeNull();
       const item = await queue.getItem(Q, ids[1]);
       expect([item.status, item.status_sequence, item.error_message]).toEqual(["canceled", 1, null]);
-      expect(payloads("queue_item_status_changed").map((e) => e.status)).toEqual(["in_progress", "completed", "canceled"]);
+      expect(payloads("queue_item_status_changed").map((e) => e.status)).toEqual([
+        "in_progress",
+        "completed",
+        "canceled",
+      ]);
     });
 
     it("records errors on failed items", async () => {
@@ -220,7 +309,12 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       const { item_ids: ids } = await queue.enqueueBatch(Q, { graph: threeNodes() });
       await queue.claimNext(Q);
       await queue.failItem(ids[0], { error_type: "RangeError", error_message: "bad", error_traceback: "at x" });
-      expect(await queue.getItem(Q, ids[0])).toMatchObject({ status: "failed", error_type: "RangeError", error_message: "bad", error_traceback: "at x" });
+      expect(await queue.getItem(Q, ids[0])).toMatchObject({
+        status: "failed",
+        error_type: "RangeError",
+        error_message: "bad",
+        error_traceback: "at x",
+      });
     });
 
     it("tells in-process listeners of every committed transition at once", async () => {
@@ -282,8 +376,19 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       expect((await queue.getCurrent(Q))?.item_id).toBe(all[0]);
       expect((await queue.getNext(Q))?.item_id).toBe(all[1]);
       await queue.cancelItem(Q, all[2]);
-      expect(await queue.getStatus(Q)).toMatchObject({ item_id: all[0], pending: 1, in_progress: 1, canceled: 1, total: 3 });
-      expect(await queue.countsByDestination(Q, "canvas")).toMatchObject({ destination: "canvas", pending: 1, in_progress: 1, total: 2 });
+      expect(await queue.getStatus(Q)).toMatchObject({
+        item_id: all[0],
+        pending: 1,
+        in_progress: 1,
+        canceled: 1,
+        total: 3,
+      });
+      expect(await queue.countsByDestination(Q, "canvas")).toMatchObject({
+        destination: "canvas",
+        pending: 1,
+        in_progress: 1,
+        total: 2,
+      });
       expect(await queue.countsByDestination(Q, "gallery")).toMatchObject({ canceled: 1, total: 1 });
       expect(await queue.isEmpty(Q)).toBe(false);
       const e = await error(queue.getItem(Q, 424242));
@@ -327,7 +432,11 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       expect(await queue.deleteAllExceptCurrent(Q)).toEqual({ deleted: 2 });
       expect((await queue.listAll(Q)).map((i) => i.item_id)).toEqual([a.item_ids[1]]);
       expect(await queue.getStatus(Q)).toMatchObject({ pending: 0, in_progress: 1, completed: 0, total: 1 });
-      const batches = await opened.db.withTables<{ session_queue_batch: { batch_id: string } }>().selectFrom("session_queue_batch").select("batch_id").execute();
+      const batches = await opened.db
+        .withTables<{ session_queue_batch: { batch_id: string } }>()
+        .selectFrom("session_queue_batch")
+        .select("batch_id")
+        .execute();
       expect(batches.map((r) => r.batch_id)).toEqual([a.batch.batch_id]);
       expect(b.item_ids).toHaveLength(2);
       expect(await queue.deleteByDestination(Q, "canvas")).toEqual({ deleted: 1 });
@@ -348,11 +457,18 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       const result = await queue.retryItemsById(Q, [ids[0], ids[1], ids[2]]);
       expect(result).toEqual({ queue_id: Q, retried_item_ids: [ids[0], ids[1]] });
       expect(payloads("queue_items_retried")).toEqual([
-        expect.objectContaining({ queue_id: Q, retried_item_ids: [ids[0], ids[1]], user_ids: ["system"], retried_item_ids_by_user: { system: [ids[0], ids[1]] } }),
+        expect.objectContaining({
+          queue_id: Q,
+          retried_item_ids: [ids[0], ids[1]],
+          user_ids: ["system"],
+          retried_item_ids_by_user: { system: [ids[0], ids[1]] },
+        }),
       ]);
       const all = await queue.listAll(Q);
       const copies = all.filter((i) => i.retried_from_item_id !== null);
-      expect(copies.map((i) => [i.retried_from_item_id, i.field_values![0].value, i.status, i.batch_id, i.destination])).toEqual([
+      expect(
+        copies.map((i) => [i.retried_from_item_id, i.field_values![0].value, i.status, i.batch_id, i.destination]),
+      ).toEqual([
         [ids[0], 7, "pending", batch.batch_id, "gallery"],
         [ids[1], 8, "pending", batch.batch_id, "gallery"],
       ]);
@@ -361,7 +477,12 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       await queue.retryItemsById(Q, [copies[0].item_id]);
       const again = (await queue.listAll(Q)).at(-1)!;
       expect(again.retried_from_item_id).toBe(ids[0]);
-      expect(await queue.getBatchStatus(Q, batch.batch_id)).toMatchObject({ pending: 3, failed: 1, canceled: 2, total: 6 });
+      expect(await queue.getBatchStatus(Q, batch.batch_id)).toMatchObject({
+        pending: 3,
+        failed: 1,
+        canceled: 2,
+        total: 6,
+      });
     });
 
     it("clear cancels the running item, deletes everything and emits queue_cleared", async () => {
@@ -398,7 +519,12 @@ export function defineQueueTests(makeTarget: () => Promise<DatabaseTarget>): voi
       const { queue } = await setup();
       const { item_ids: ids } = await queue.enqueueBatch(Q, { graph: threeNodes(), runs: 2 });
       await queue.claimNext(Q);
-      expect(await queue.saveSession(ids[0], JSON.stringify({ version: 1, graph: { id: "g", nodes: {}, edges: [] }, ckpt: 1 }))).toBe(true);
+      expect(
+        await queue.saveSession(
+          ids[0],
+          JSON.stringify({ version: 1, graph: { id: "g", nodes: {}, edges: [] }, ckpt: 1 }),
+        ),
+      ).toBe(true);
       const report = await queue.applyStartupPolicy({ resume_interrupted: true });
       expect(report.requeued).toEqual([ids[0]]);
       const again = await queue.claimNext(Q);

@@ -261,7 +261,11 @@ export function resetTestNodes(): void {
 }
 
 /** A graph JSON: nodes by id, edges as "a.value -> b.a". */
-export function graph(nodes: Record<string, Record<string, unknown>>, edges: string[] = [], id = "g"): {
+export function graph(
+  nodes: Record<string, Record<string, unknown>>,
+  edges: string[] = [],
+  id = "g",
+): {
   id: string;
   nodes: Record<string, { id: string; type: string; [k: string]: unknown }>;
   edges: { source: { node_id: string; field: string }; destination: { node_id: string; field: string } }[];

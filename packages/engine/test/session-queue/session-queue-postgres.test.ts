@@ -19,7 +19,9 @@ describe.skipIf(serverUrl === undefined || serverUrl === "")("SessionQueue on Po
     const first = await queueFixture(target);
     opened.push(first);
     // Three more processes' worth of queues on the same database, each with its own connection pool.
-    const others = await Promise.all([1, 2, 3].map(() => queueFixture({ config: target.config, cleanup: async () => undefined })));
+    const others = await Promise.all(
+      [1, 2, 3].map(() => queueFixture({ config: target.config, cleanup: async () => undefined })),
+    );
     opened.push(...others);
     const { item_ids: ids } = await first.queue.enqueueBatch("default", {
       graph: graph({ a: { type: "integer" } }),
@@ -37,7 +39,12 @@ describe.skipIf(serverUrl === undefined || serverUrl === "")("SessionQueue on Po
     );
     const all = claimedBy.flat().sort((a, b) => a - b);
     expect(all).toEqual(ids);
-    expect(await first.queue.getStatus("default")).toMatchObject({ completed: 60, pending: 0, in_progress: 0, total: 60 });
+    expect(await first.queue.getStatus("default")).toMatchObject({
+      completed: 60,
+      pending: 0,
+      in_progress: 0,
+      total: 60,
+    });
     for (const f of others) await f.opened.close();
     await first.dispose();
     opened.length = 0;

@@ -46,12 +46,16 @@ describe("parseRunDocument", () => {
 describe("prepareHeadlessBatch", () => {
   it("applies inputs and lets the expander turn batch nodes into batch data", () => {
     const doc = parseRunDocument(graph);
-    const batch = prepareHeadlessBatch(doc, { "a.value": 7 }, {
-      expandBatchNodes: (g) => {
-        const nodes = Object.fromEntries(Object.entries(g.nodes).filter(([, n]) => n.type !== "string_batch"));
-        return { graph: { ...g, nodes }, data: [[{ node_path: "a", field_name: "value", items: [1, 2] }]] };
+    const batch = prepareHeadlessBatch(
+      doc,
+      { "a.value": 7 },
+      {
+        expandBatchNodes: (g) => {
+          const nodes = Object.fromEntries(Object.entries(g.nodes).filter(([, n]) => n.type !== "string_batch"));
+          return { graph: { ...g, nodes }, data: [[{ node_path: "a", field_name: "value", items: [1, 2] }]] };
+        },
       },
-    });
+    );
     expect(batch.graph.nodes.a.value).toBe(7);
     expect(batch.graph.nodes.s).toBeUndefined();
     expect(batch.data).toEqual([[{ node_path: "a", field_name: "value", items: [1, 2] }]]);
@@ -72,7 +76,13 @@ describe("collectRunOutputs", () => {
         col: { type: "image_collection_output", collection: [{ image_name: "one.png" }, { image_name: "two.png" }] },
       },
       executed_history: ["r", "it#0", "img#0", "it#1", "img#1", "col"],
-      source_prepared_mapping: { r: ["r"], it: ["it#0", "it#1"], img: ["img#0", "img#1"], col: ["col"], skipped: ["skipped"] },
+      source_prepared_mapping: {
+        r: ["r"],
+        it: ["it#0", "it#1"],
+        img: ["img#0", "img#1"],
+        col: ["col"],
+        skipped: ["skipped"],
+      },
       errors: {},
     };
     const out = collectRunOutputs(session);

@@ -34,7 +34,12 @@ export function invocationNode(
 }
 
 /** One data edge of a UI workflow. */
-export function edge(source: string, sourceHandle: string, target: string, targetHandle: string): Record<string, unknown> {
+export function edge(
+  source: string,
+  sourceHandle: string,
+  target: string,
+  targetHandle: string,
+): Record<string, unknown> {
   return {
     id: `reactflow__edge-${source}${sourceHandle}-${target}${targetHandle}`,
     type: "default",
@@ -75,9 +80,18 @@ export function additionWorkflow(): Record<string, unknown> {
       invocationNode("a", "integer", { value: { label: "First number", value: 2 } }),
       invocationNode("b", "integer", { value: { value: 3 } }),
       invocationNode("sum", "add", { a: { value: 0 }, b: { value: 0 } }, { isIntermediate: false, useCache: false }),
-      { id: "note-1", type: "notes", position: { x: 10, y: 10 }, data: { id: "note-1", type: "notes", label: "Note", notes: "hi", isOpen: true } },
+      {
+        id: "note-1",
+        type: "notes",
+        position: { x: 10, y: 10 },
+        data: { id: "note-1", type: "notes", label: "Note", notes: "hi", isOpen: true },
+      },
     ],
-    [edge("a", "value", "sum", "a"), edge("b", "value", "sum", "b"), { ...edge("a", "value", "sum", "a"), id: "c1", type: "collapsed" }],
+    [
+      edge("a", "value", "sum", "a"),
+      edge("b", "value", "sum", "b"),
+      { ...edge("a", "value", "sum", "a"), id: "c1", type: "collapsed" },
+    ],
     [
       { nodeId: "a", fieldName: "value" },
       { nodeId: "sum", fieldName: "b" },

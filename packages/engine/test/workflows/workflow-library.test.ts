@@ -32,7 +32,12 @@ async function rejection(promise: Promise<unknown>): Promise<AtelierError> {
   throw new Error("expected a rejection");
 }
 
-function named(name: string, tags: string, description = "", category: "user" | "default" = "user"): Record<string, unknown> {
+function named(
+  name: string,
+  tags: string,
+  description = "",
+  category: "user" | "default" = "user",
+): Record<string, unknown> {
   return workflowDocument([], [], [], { name, tags, description, meta: { version: "3.0.0", category } });
 }
 
@@ -116,7 +121,9 @@ describe("WorkflowLibrary", () => {
     await library.create(named("a", "sdxl, upscale"));
     await library.create(named("b", "SDXL"));
     await library.create(named("c", "inpaint"));
-    expect(await library.getAllTags()).toEqual(["inpaint", "SDXL", "sdxl", "upscale"].sort((x, y) => x.localeCompare(y)));
+    expect(await library.getAllTags()).toEqual(
+      ["inpaint", "SDXL", "sdxl", "upscale"].sort((x, y) => x.localeCompare(y)),
+    );
     expect(await library.countsByTag(["sdxl", "inpaint", "missing"])).toEqual({ sdxl: 2, inpaint: 1, missing: 0 });
     expect(await library.countsByCategory(["user", "default"])).toEqual({ user: 3, default: 0 });
     const one = await library.create(named("d", "x"));

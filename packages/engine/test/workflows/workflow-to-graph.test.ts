@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { AtelierError } from "@atelier/core";
-import { applyRunInputs, interpretInputValue, parseInputAssignment, splitInputKey } from "../../src/workflows/run-inputs.js";
+import {
+  applyRunInputs,
+  interpretInputValue,
+  parseInputAssignment,
+  splitInputKey,
+} from "../../src/workflows/run-inputs.js";
 import { workflowToGraph } from "../../src/workflows/workflow-to-graph.js";
 import { parseWorkflow } from "../../src/workflows/workflow-document.js";
 import { additionWorkflow, edge, invocationNode, workflowDocument } from "./workflow-fixtures.js";
@@ -50,7 +55,10 @@ describe("workflowToGraph", () => {
 
   it("leaves unset values and board sentinels out", () => {
     const doc = workflowDocument(
-      [invocationNode("s", "save_image", { board: { value: "auto" }, image: { value: undefined } }), invocationNode("t", "string", { value: { value: "" } })],
+      [
+        invocationNode("s", "save_image", { board: { value: "auto" }, image: { value: undefined } }),
+        invocationNode("t", "string", { value: { value: "" } }),
+      ],
       [],
     );
     const { graph } = workflowToGraph(doc);
@@ -65,7 +73,10 @@ describe("workflowToGraph", () => {
   });
 
   it("refuses an edge to a node that is not in the workflow, naming the edge", () => {
-    const doc = workflowDocument([invocationNode("a", "integer", { value: { value: 1 } })], [edge("a", "value", "zzz", "a")]);
+    const doc = workflowDocument(
+      [invocationNode("a", "integer", { value: { value: 1 } })],
+      [edge("a", "value", "zzz", "a")],
+    );
     const error = errorOf(() => workflowToGraph(doc));
     expect(error.code).toBe("invalid_workflow");
     expect(error.status).toBe(422);
@@ -89,9 +100,9 @@ describe("workflowToGraph", () => {
     const noType = additionWorkflow();
     ((noType.nodes as Record<string, Record<string, unknown>>[])[0].data as Record<string, unknown>).type = 7;
     expect(errorOf(() => workflowToGraph(noType)).message).toContain("workflow.nodes[0].data.type");
-    expect(errorOf(() => workflowToGraph({ ...additionWorkflow(), meta: { version: "3.0.0", category: "nope" } })).message).toContain(
-      "workflow.meta.category",
-    );
+    expect(
+      errorOf(() => workflowToGraph({ ...additionWorkflow(), meta: { version: "3.0.0", category: "nope" } })).message,
+    ).toContain("workflow.meta.category");
   });
 
   it("fills missing descriptive strings so hand-written workflows load", () => {
@@ -128,7 +139,20 @@ describe("run inputs", () => {
         type === "integer"
           ? {
               type,
-              inputs: { id: { type: { kind: "str" as const }, input: "direct" as const, kind: "node_attribute" as const, required: true }, value: { type: { kind: "int" as const }, input: "any" as const, kind: "input" as const, required: false } },
+              inputs: {
+                id: {
+                  type: { kind: "str" as const },
+                  input: "direct" as const,
+                  kind: "node_attribute" as const,
+                  required: true,
+                },
+                value: {
+                  type: { kind: "int" as const },
+                  input: "any" as const,
+                  kind: "input" as const,
+                  required: false,
+                },
+              },
               outputType: "integer_output",
               outputs: {},
               validateValues: () => [],

@@ -14,7 +14,11 @@ export function boardsPort(boards: BoardService): BoardsPort {
     update: (id, changes) => boards.update(id, changes),
     delete: async (id, includeImages) => {
       const result = await boards.delete(id, { includeImages });
-      return { board_id: result.board_id, deleted_board_images: [...result.deleted_board_images], deleted_images: [...result.deleted_images] };
+      return {
+        board_id: result.board_id,
+        deleted_board_images: [...result.deleted_board_images],
+        deleted_images: [...result.deleted_images],
+      };
     },
     imageNames: (id, filters) => boards.getAllImageNamesForBoard(id, filters),
     addImages: async (id, names) => {

@@ -5,7 +5,9 @@ import type { LogLevelControl } from "../routes/app-routes.js";
 /** The logger cannot change its level while running. */
 export class LogLevelUnchangeableError extends AtelierError {
   constructor() {
-    super("log_level_unchangeable", "This logger cannot change its level at run time; set log_level in atelier.yaml", { status: 501 });
+    super("log_level_unchangeable", "This logger cannot change its level at run time; set log_level in atelier.yaml", {
+      status: 501,
+    });
   }
 }
 

@@ -42,7 +42,11 @@ export interface SocketBridge {
  * queue's room with `subscribe_queue {queue_id}` and leave it with `unsubscribe_queue`; likewise
  * `subscribe_bulk_download {bulk_download_id}`. The event name is the engine's and the payload is passed unchanged.
  */
-export function attachSocketBridge(server: HttpServer, subscribe: SubscribeAll, options: { corsOrigins?: readonly string[] } = {}): SocketBridge {
+export function attachSocketBridge(
+  server: HttpServer,
+  subscribe: SubscribeAll,
+  options: { corsOrigins?: readonly string[] } = {},
+): SocketBridge {
   const io = new SocketServer(server, {
     path: SOCKET_PATH,
     cors: { origin: options.corsOrigins && options.corsOrigins.length > 0 ? [...options.corsOrigins] : "*" },

@@ -1,4 +1,11 @@
-import { ASSET_IMAGE_CATEGORIES, GALLERY_IMAGE_CATEGORIES, type BatchNodeExpander, type BoardService, type GraphJSON, type RunBatchDatum } from "@atelier/engine";
+import {
+  ASSET_IMAGE_CATEGORIES,
+  GALLERY_IMAGE_CATEGORIES,
+  type BatchNodeExpander,
+  type BoardService,
+  type GraphJSON,
+  type RunBatchDatum,
+} from "@atelier/engine";
 import { expandBatchNodes } from "@atelier/nodes";
 
 /** Board ids read by `image_generator_images_from_board` generators in the graph, with their category. */
@@ -17,7 +24,10 @@ function boardsToRead(graph: GraphJSON): { boardId: string; category: "images" |
  * The batch node expander of a graph, as InvokeAI's UI runs it before enqueueing: batch and generator nodes become
  * batch data. Board contents used by image generators are read first, since expansion itself is synchronous.
  */
-export async function batchExpanderFor(graph: GraphJSON, boards: Pick<BoardService, "getAllImageNamesForBoard">): Promise<BatchNodeExpander> {
+export async function batchExpanderFor(
+  graph: GraphJSON,
+  boards: Pick<BoardService, "getAllImageNamesForBoard">,
+): Promise<BatchNodeExpander> {
   const contents = new Map<string, readonly string[]>();
   for (const { boardId, category } of boardsToRead(graph)) {
     const key = `${boardId}\u0000${category}`;
@@ -26,7 +36,9 @@ export async function batchExpanderFor(graph: GraphJSON, boards: Pick<BoardServi
     contents.set(key, await boards.getAllImageNamesForBoard(boardId, { categories, is_intermediate: false }));
   }
   return (g) => {
-    const expanded = expandBatchNodes(g, { boardImages: (boardId, category) => contents.get(`${boardId}\u0000${category}`) ?? [] });
+    const expanded = expandBatchNodes(g, {
+      boardImages: (boardId, category) => contents.get(`${boardId}\u0000${category}`) ?? [],
+    });
     return { graph: expanded.graph as GraphJSON, data: expanded.data as RunBatchDatum[][] };
   };
 }

@@ -52,7 +52,11 @@ export class HeadlessRunner implements Omit<HeadlessPort, "workflows"> {
       origin: options.origin,
       destination: options.destination,
     });
-    const enqueued = (await this.deps.queue.enqueueBatch(options.queue_id, batch as unknown as BatchInput, options.prepend)) as EnqueueView;
+    const enqueued = (await this.deps.queue.enqueueBatch(
+      options.queue_id,
+      batch as unknown as BatchInput,
+      options.prepend,
+    )) as EnqueueView;
     const first = enqueued.item_ids[0];
     const item = first === undefined ? null : await this.deps.queue.getItem(options.queue_id, first);
     return {
@@ -76,7 +80,12 @@ export class HeadlessRunner implements Omit<HeadlessPort, "workflows"> {
     const ended = new Promise<void>((resolve) => {
       unsubscribe = this.deps.subscribe((event) => {
         if (event.name !== "queue_item_status_changed") return;
-        if (event.payload.item_id === itemId && event.payload.queue_id === queueId && TERMINAL.has(event.payload.status)) resolve();
+        if (
+          event.payload.item_id === itemId &&
+          event.payload.queue_id === queueId &&
+          TERMINAL.has(event.payload.status)
+        )
+          resolve();
       });
       if (timeoutMs < 2 ** 31 - 1) {
         timer = setTimeout(() => {
@@ -98,7 +107,11 @@ export class HeadlessRunner implements Omit<HeadlessPort, "workflows"> {
     const error =
       collected.error ??
       (item.status === "failed" || item.status === "canceled"
-        ? { node_id: null, error_type: item.error_type ?? (item.status === "canceled" ? "CanceledError" : "Error"), error_message: item.error_message ?? `The queue item was ${item.status}` }
+        ? {
+            node_id: null,
+            error_type: item.error_type ?? (item.status === "canceled" ? "CanceledError" : "Error"),
+            error_message: item.error_message ?? `The queue item was ${item.status}`,
+          }
         : null);
     return {
       queue_id: queueId,

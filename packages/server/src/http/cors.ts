@@ -24,11 +24,17 @@ export function installCors(app: FastifyInstance, options: CorsOptions): void {
     void reply.header("Vary", "Origin");
     if (options.credentials) void reply.header("Access-Control-Allow-Credentials", "true");
     if (request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
-      const methods = options.methods.includes("*") ? "GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS" : options.methods.join(",");
+      const methods = options.methods.includes("*")
+        ? "GET,HEAD,POST,PUT,PATCH,DELETE,OPTIONS"
+        : options.methods.join(",");
       const headers = options.headers.includes("*")
         ? (request.headers["access-control-request-headers"] ?? "*")
         : options.headers.join(",");
-      return reply.status(204).header("Access-Control-Allow-Methods", methods).header("Access-Control-Allow-Headers", headers).send();
+      return reply
+        .status(204)
+        .header("Access-Control-Allow-Methods", methods)
+        .header("Access-Control-Allow-Headers", headers)
+        .send();
     }
   });
 }

@@ -21,16 +21,27 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
     const issues = error.details.issues;
     return {
       status: error.status,
-      body: { detail: Array.isArray(issues) && error.code === "invalid_request" ? issues : error.message, ...error.toJSON() },
+      body: {
+        detail: Array.isArray(issues) && error.code === "invalid_request" ? issues : error.message,
+        ...error.toJSON(),
+      },
     };
   }
   if (isFastifyClientError(error)) {
     const code = typeof error.code === "string" ? error.code : "bad_request";
-    return { status: error.statusCode, body: { detail: error.message, error: error.name, code, message: error.message } };
+    return {
+      status: error.statusCode,
+      body: { detail: error.message, error: error.name, code, message: error.message },
+    };
   }
   return {
     status: 500,
-    body: { detail: "Internal server error", error: "InternalError", code: "internal_error", message: "Internal server error" },
+    body: {
+      detail: "Internal server error",
+      error: "InternalError",
+      code: "internal_error",
+      message: "Internal server error",
+    },
   };
 }
 

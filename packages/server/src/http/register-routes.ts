@@ -20,8 +20,12 @@ export function registerRoutes(app: FastifyInstance, routes: readonly AnyRouteSp
       url: toFastifyPath(spec.path),
       exposeHeadRoute: spec.method === "GET" ? !explicitHead.has(spec.path) : undefined,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const params = spec.params ? validatePart("path", spec.params, coerceFromText(spec.params, request.params)) : request.params;
-        const query = spec.query ? validatePart("query", spec.query, coerceFromText(spec.query, request.query)) : request.query;
+        const params = spec.params
+          ? validatePart("path", spec.params, coerceFromText(spec.params, request.params))
+          : request.params;
+        const query = spec.query
+          ? validatePart("query", spec.query, coerceFromText(spec.query, request.query))
+          : request.query;
         let body: unknown = undefined;
         if (spec.body !== undefined && spec.bodyContentType !== "multipart/form-data") {
           const required = spec.bodyRequired ?? true;

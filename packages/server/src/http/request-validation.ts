@@ -41,7 +41,10 @@ function defOf(schema: z.ZodType): ZodDefLike {
 function baseOf(schema: z.ZodType): ZodDefLike {
   let def = defOf(schema);
   for (;;) {
-    if (def.innerType !== undefined && ["optional", "nullable", "default", "prefault", "readonly", "catch", "nonoptional"].includes(def.type)) {
+    if (
+      def.innerType !== undefined &&
+      ["optional", "nullable", "default", "prefault", "readonly", "catch", "nonoptional"].includes(def.type)
+    ) {
       def = defOf(def.innerType);
     } else if (def.type === "pipe" && def.in !== undefined) {
       def = defOf(def.in);

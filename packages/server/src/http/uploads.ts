@@ -15,7 +15,9 @@ export interface UploadedFile {
  */
 export async function readUploadedFile(request: FastifyRequest, fieldName: string): Promise<UploadedFile> {
   if (!request.isMultipart()) {
-    throw new RequestValidationError([{ loc: ["body", fieldName], msg: "Expected a multipart/form-data upload", type: "missing" }]);
+    throw new RequestValidationError([
+      { loc: ["body", fieldName], msg: "Expected a multipart/form-data upload", type: "missing" },
+    ]);
   }
   let file: UploadedFile | undefined;
   const fields: Record<string, string> = {};

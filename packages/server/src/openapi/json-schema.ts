@@ -28,12 +28,24 @@ function tidy(node: unknown): unknown {
 function collapseConstUnion(node: Record<string, unknown>): Record<string, unknown> {
   const members = node.anyOf;
   if (!Array.isArray(members) || members.length === 0) return node;
-  if (!members.every((m) => typeof m === "object" && m !== null && "const" in m && Object.keys(m).every((k) => k === "const" || k === "type"))) {
+  if (
+    !members.every(
+      (m) =>
+        typeof m === "object" &&
+        m !== null &&
+        "const" in m &&
+        Object.keys(m).every((k) => k === "const" || k === "type"),
+    )
+  ) {
     return node;
   }
   const values = members.map((m) => (m as { const: unknown }).const);
   const { anyOf: _anyOf, ...rest } = node;
-  const type = values.every((v) => Number.isInteger(v)) ? "integer" : values.every((v) => typeof v === "string") ? "string" : undefined;
+  const type = values.every((v) => Number.isInteger(v))
+    ? "integer"
+    : values.every((v) => typeof v === "string")
+      ? "string"
+      : undefined;
   return { ...rest, ...(type === undefined ? {} : { type }), enum: values };
 }
 
@@ -84,7 +96,11 @@ export function objectShape(schema: z.ZodType): Record<string, z.ZodType> | unde
 
 /** Every schema registered in `registry`, as component schemas (named schemas no route refers to are listed too). */
 export function registryComponents(registry: z.core.$ZodRegistry<{ id?: string }>): Record<string, JsonSchema> {
-  const all = z.toJSONSchema(registry, { uri: (id) => COMPONENT_PREFIX + id, unrepresentable: "any", override: copyDescription }) as {
+  const all = z.toJSONSchema(registry, {
+    uri: (id) => COMPONENT_PREFIX + id,
+    unrepresentable: "any",
+    override: copyDescription,
+  }) as {
     schemas: Record<string, unknown>;
   };
   const out: Record<string, JsonSchema> = {};

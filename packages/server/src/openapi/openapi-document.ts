@@ -107,7 +107,11 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
   }
   return {
     openapi: "3.1.0",
-    info: { title: "Atelier", description: "A node engine for image generation (InvokeAI-compatible API)", version: inputs.version },
+    info: {
+      title: "Atelier",
+      description: "A node engine for image generation (InvokeAI-compatible API)",
+      version: inputs.version,
+    },
     paths,
     components: { schemas: components },
   };

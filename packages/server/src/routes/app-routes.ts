@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { defineRoute, type AnyRouteSpec } from "../http/route-spec.js";
-import { AppConfigWithSetFields, AppDependencyVersions, AppVersion, InvocationCacheStatus, LogLevel } from "../schemas/app-schemas.js";
+import {
+  AppConfigWithSetFields,
+  AppDependencyVersions,
+  AppVersion,
+  InvocationCacheStatus,
+  LogLevel,
+} from "../schemas/app-schemas.js";
 
 /** The config level names and Python's numeric levels (what InvokeAI's `/app/logging` speaks). */
 const LEVEL_NUMBERS = { debug: 10, info: 20, warning: 30, error: 40, critical: 50 } as const;
@@ -32,7 +38,13 @@ export interface AppRouteDeps {
 }
 
 /** Keys whose values never leave the server. */
-const SECRET_KEYS = new Set(["remote_api_tokens", "db_url", "s3_access_key_id", "s3_secret_access_key", "s3_session_token"]);
+const SECRET_KEYS = new Set([
+  "remote_api_tokens",
+  "db_url",
+  "s3_access_key_id",
+  "s3_secret_access_key",
+  "s3_session_token",
+]);
 
 /** The config as the API shows it: secrets replaced, derived paths left out. */
 export function redactConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -65,7 +77,12 @@ export function appRoutes(deps: AppRouteDeps): AnyRouteSpec[] {
       summary: "Get App Deps",
       description: "Versions of the runtime and the main libraries",
       response: { schema: AppDependencyVersions },
-      handler: () => ({ atelier: deps.version, node: process.versions.node, v8: process.versions.v8, platform: process.platform }),
+      handler: () => ({
+        atelier: deps.version,
+        node: process.versions.node,
+        v8: process.versions.v8,
+        platform: process.platform,
+      }),
     }),
     defineRoute({
       method: "GET",

@@ -29,14 +29,30 @@ export interface BoardsPort {
   create(boardName: string): Promise<BoardDTO>;
   getDto(boardId: string): Promise<BoardDTO>;
   listAll(options: BoardListOptions): Promise<BoardDTO[]>;
-  listPage(options: BoardListOptions & { offset: number; limit: number }): Promise<{ items: BoardDTO[]; offset: number; limit: number; total: number }>;
+  listPage(
+    options: BoardListOptions & { offset: number; limit: number },
+  ): Promise<{ items: BoardDTO[]; offset: number; limit: number; total: number }>;
   update(
     boardId: string,
-    changes: { board_name?: string; cover_image_name?: string | null; archived?: boolean; board_visibility?: "private" | "shared" | "public" },
+    changes: {
+      board_name?: string;
+      cover_image_name?: string | null;
+      archived?: boolean;
+      board_visibility?: "private" | "shared" | "public";
+    },
   ): Promise<BoardDTO>;
-  delete(boardId: string, includeImages: boolean): Promise<{ board_id: string; deleted_board_images: string[]; deleted_images: string[] }>;
-  imageNames(boardId: string, filters: { categories?: ImageCategory[] | null; is_intermediate?: boolean | null }): Promise<string[]>;
-  addImages(boardId: string, imageNames: readonly string[]): Promise<{ affected_boards: string[]; added_images: string[] }>;
+  delete(
+    boardId: string,
+    includeImages: boolean,
+  ): Promise<{ board_id: string; deleted_board_images: string[]; deleted_images: string[] }>;
+  imageNames(
+    boardId: string,
+    filters: { categories?: ImageCategory[] | null; is_intermediate?: boolean | null },
+  ): Promise<string[]>;
+  addImages(
+    boardId: string,
+    imageNames: readonly string[],
+  ): Promise<{ affected_boards: string[]; added_images: string[] }>;
   removeImages(imageNames: readonly string[]): Promise<{ affected_boards: string[]; removed_images: string[] }>;
 }
 
@@ -79,7 +95,11 @@ export function boardRoutes(deps: { boards: BoardsPort }): AnyRouteSpec[] {
       }),
       response: { schema: z.union([OffsetPaginatedBoards, z.array(BoardDTOSchema)]) },
       handler: ({ query }) => {
-        const options = { order_by: query.order_by, direction: query.direction, include_archived: query.include_archived };
+        const options = {
+          order_by: query.order_by,
+          direction: query.direction,
+          include_archived: query.include_archived,
+        };
         if (query.all) return boards.listAll(options);
         return boards.listPage({ ...options, offset: query.offset ?? 0, limit: query.limit ?? 10 });
       },
@@ -124,7 +144,14 @@ export function boardRoutes(deps: { boards: BoardsPort }): AnyRouteSpec[] {
       summary: "Delete Board",
       description: "Deletes a board, and its images with `include_images=true`",
       params: BoardIdParams,
-      query: z.object({ include_images: z.boolean().nullable().optional().default(false).describe("Permanently delete all images on the board") }),
+      query: z.object({
+        include_images: z
+          .boolean()
+          .nullable()
+          .optional()
+          .default(false)
+          .describe("Permanently delete all images on the board"),
+      }),
       response: { schema: DeleteBoardResult },
       handler: ({ params, query }) => boards.delete(params.board_id, query.include_images === true),
     }),
@@ -159,7 +186,11 @@ export function boardImageRoutes(deps: { boards: BoardsPort }): AnyRouteSpec[] {
       summary: "Add Image To Board",
       description: "Creates a board_image",
       body: Body_add_image_to_board,
-      response: { schema: AddImagesToBoardResult, status: 201, description: "The image was added to a board successfully" },
+      response: {
+        schema: AddImagesToBoardResult,
+        status: 201,
+        description: "The image was added to a board successfully",
+      },
       handler: async ({ body, reply }) => {
         const result = await boards.addImages(body.board_id, [body.image_name]);
         void reply.status(201);
@@ -174,7 +205,11 @@ export function boardImageRoutes(deps: { boards: BoardsPort }): AnyRouteSpec[] {
       summary: "Remove Image From Board",
       description: "Removes an image from its board, if it had one",
       body: Body_remove_image_from_board,
-      response: { schema: RemoveImagesFromBoardResult, status: 201, description: "The image was removed from the board successfully" },
+      response: {
+        schema: RemoveImagesFromBoardResult,
+        status: 201,
+        description: "The image was removed from the board successfully",
+      },
       handler: async ({ body, reply }) => {
         const result = await boards.removeImages([body.image_name]);
         void reply.status(201);
@@ -204,7 +239,11 @@ export function boardImageRoutes(deps: { boards: BoardsPort }): AnyRouteSpec[] {
       summary: "Remove Images From Board",
       description: "Removes a list of images from their boards, if they had any",
       body: Body_remove_images_from_board,
-      response: { schema: RemoveImagesFromBoardResult, status: 201, description: "Images were removed from board successfully" },
+      response: {
+        schema: RemoveImagesFromBoardResult,
+        status: 201,
+        description: "Images were removed from board successfully",
+      },
       handler: async ({ body, reply }) => {
         const result = await boards.removeImages(body.image_names);
         void reply.status(201);

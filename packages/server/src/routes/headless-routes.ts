@@ -1,7 +1,12 @@
 import { parseRunDocument, parseWorkflow, type RunDocument, type WorkflowLibrary } from "@atelier/engine";
 import { z } from "zod";
 import { defineRoute, type AnyRouteSpec } from "../http/route-spec.js";
-import { Body_run_graph, Body_run_workflow, HeadlessRunResult, HeadlessWaitResult } from "../schemas/headless-schemas.js";
+import {
+  Body_run_graph,
+  Body_run_workflow,
+  HeadlessRunResult,
+  HeadlessWaitResult,
+} from "../schemas/headless-schemas.js";
 
 /** Options of one headless run, from the request body. */
 export interface HeadlessRunOptions {
@@ -50,7 +55,10 @@ export function headlessRoutes(deps: { headless: HeadlessPort }): AnyRouteSpec[]
       response: { schema: HeadlessRunResult, status: 201, description: "Enqueued" },
       handler: async ({ params, body, reply }) => {
         const record = await headless.workflows.get(params.workflow_id);
-        const result = await headless.run(parseRunDocument(record.workflow), options(body ?? Body_run_workflow.parse({})));
+        const result = await headless.run(
+          parseRunDocument(record.workflow),
+          options(body ?? Body_run_workflow.parse({})),
+        );
         void reply.status(201);
         return result;
       },

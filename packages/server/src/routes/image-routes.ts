@@ -56,7 +56,15 @@ export interface ImagesPort {
   getDto(name: string): Promise<ImageDTO>;
   /** DTOs of the named images that exist, in the order asked. */
   getDtos(names: readonly string[]): Promise<ImageDTO[]>;
-  update(name: string, changes: { image_category?: ImageCategory; session_id?: string | null; is_intermediate?: boolean; starred?: boolean }): Promise<ImageDTO>;
+  update(
+    name: string,
+    changes: {
+      image_category?: ImageCategory;
+      session_id?: string | null;
+      is_intermediate?: boolean;
+      starred?: boolean;
+    },
+  ): Promise<ImageDTO>;
   delete(names: readonly string[]): Promise<{ affected_boards: string[]; deleted_images: string[] }>;
   deleteUncategorized(): Promise<{ affected_boards: string[]; deleted_images: string[] }>;
   getMetadata(name: string): Promise<Record<string, unknown> | null>;
@@ -75,7 +83,11 @@ const listFilters = {
   image_origin: ResourceOrigin.nullable().optional().describe("The origin of images to list."),
   categories: z.array(ImageCategorySchema).nullable().optional().describe("The categories of image to include."),
   is_intermediate: z.boolean().nullable().optional().describe("Whether to list intermediate images."),
-  board_id: z.string().nullable().optional().describe("The board id to filter by. Use 'none' to find images without a board."),
+  board_id: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("The board id to filter by. Use 'none' to find images without a board."),
   order_dir: SQLiteDirection.default("DESC").describe("The order of sort"),
   starred_first: z.boolean().default(true).describe("Whether to sort by starred images first"),
   search_term: z.string().nullable().optional().describe("The term to search for"),
@@ -94,7 +106,12 @@ function parseResizeTo(text: string | undefined): { width: number; height: numbe
     throw issue('must be JSON like {"width": 512, "height": 512}');
   }
   const dims = parsed as { width?: unknown; height?: unknown };
-  if (!Number.isInteger(dims.width) || !Number.isInteger(dims.height) || (dims.width as number) <= 0 || (dims.height as number) <= 0) {
+  if (
+    !Number.isInteger(dims.width) ||
+    !Number.isInteger(dims.height) ||
+    (dims.width as number) <= 0 ||
+    (dims.height as number) <= 0
+  ) {
     throw issue("width and height must be positive integers");
   }
   return { width: dims.width as number, height: dims.height as number };
@@ -152,7 +169,9 @@ export function imageRoutes(deps: { images: ImagesPort }): AnyRouteSpec[] {
           .string()
           .nullable()
           .optional()
-          .describe("Atelier extension: the `next_cursor` of the previous page, for constant-time deep paging (offset is then ignored)"),
+          .describe(
+            "Atelier extension: the `next_cursor` of the previous page, for constant-time deep paging (offset is then ignored)",
+          ),
       }),
       response: { schema: OffsetPaginatedImages },
       handler: ({ query }) => images.list(query),
@@ -276,7 +295,11 @@ export function imageRoutes(deps: { images: ImagesPort }): AnyRouteSpec[] {
       response: { contentType: "image/png", description: "Return the full-resolution image" },
       handler: async ({ params, reply }) => {
         const bytes = await images.fullBytes(params.image_name);
-        return reply.header("Cache-Control", IMMUTABLE).header("Content-Length", bytes.byteLength).type("image/png").send();
+        return reply
+          .header("Cache-Control", IMMUTABLE)
+          .header("Content-Length", bytes.byteLength)
+          .type("image/png")
+          .send();
       },
     }),
     defineRoute({
@@ -308,7 +331,10 @@ export function imageRoutes(deps: { images: ImagesPort }): AnyRouteSpec[] {
       response: { contentType: "image/webp", description: "Return the image thumbnail" },
       handler: async ({ params, reply }) => {
         const bytes = await images.thumbnailBytes(params.image_name);
-        return reply.header("Cache-Control", IMMUTABLE).type("image/webp").send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        return reply
+          .header("Cache-Control", IMMUTABLE)
+          .type("image/webp")
+          .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       },
     }),
     defineRoute({

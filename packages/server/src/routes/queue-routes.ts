@@ -38,7 +38,10 @@ export interface QueuePort {
   deleteAllExceptCurrent(queueId: string): Promise<{ deleted: number }>;
   cancelByBatchIds(queueId: string, batchIds: readonly string[]): Promise<{ canceled: number }>;
   cancelByDestination(queueId: string, destination: string): Promise<{ canceled: number }>;
-  retryItemsById(queueId: string, itemIds: readonly number[]): Promise<{ queue_id: string; retried_item_ids: number[] }>;
+  retryItemsById(
+    queueId: string,
+    itemIds: readonly number[],
+  ): Promise<{ queue_id: string; retried_item_ids: number[] }>;
   clear(queueId: string): Promise<{ deleted: number }>;
   prune(queueId: string): Promise<{ deleted: number }>;
   current(queueId: string): Promise<QueueRecord | null>;
@@ -92,7 +95,9 @@ export function queueRoutes(deps: { queue: QueuePort }): AnyRouteSpec[] {
       summary: "List All Queue Items",
       description: "Gets all queue items",
       params: QueueParams,
-      query: z.object({ destination: z.string().nullable().optional().describe("The destination of queue items to fetch") }),
+      query: z.object({
+        destination: z.string().nullable().optional().describe("The destination of queue items to fetch"),
+      }),
       response: { schema: z.array(SessionQueueItem) },
       handler: ({ params, query }) => queue.listAll(params.queue_id, query.destination ?? null),
     }),

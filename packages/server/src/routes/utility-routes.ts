@@ -10,7 +10,12 @@ const Body_parse_dynamicprompts = named(
     prompt: z.string().describe("The prompt to parse with dynamicprompts"),
     max_prompts: z.number().int().min(1).max(10000).default(1000).describe("The max number of prompts to generate"),
     combinatorial: z.boolean().default(true).describe("Whether to use the combinatorial generator"),
-    seed: z.number().int().nullable().optional().describe("The seed to use for random generation. Only used if not combinatorial"),
+    seed: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .describe("The seed to use for random generation. Only used if not combinatorial"),
   }),
 );
 

@@ -9,7 +9,10 @@ export const AppVersion = named(
 
 export const AppDependencyVersions = named("AppDependencyVersions", z.record(z.string(), z.string()));
 
-export const LogLevel = named("LogLevel", z.union([z.literal(0), z.literal(10), z.literal(20), z.literal(30), z.literal(40), z.literal(50)]));
+export const LogLevel = named(
+  "LogLevel",
+  z.union([z.literal(0), z.literal(10), z.literal(20), z.literal(30), z.literal(40), z.literal(50)]),
+);
 
 export const InvocationCacheStatus = named(
   "InvocationCacheStatus",

@@ -33,12 +33,24 @@ const invocation = {
 };
 
 function event(name: string, shape: z.ZodRawShape): void {
-  named(name, z.object(shape), `Event model for ${name.replace(/Event$/, "").replace(/([a-z])([A-Z])/g, "$1_$2").toLowerCase()}`);
+  named(
+    name,
+    z.object(shape),
+    `Event model for ${name
+      .replace(/Event$/, "")
+      .replace(/([a-z])([A-Z])/g, "$1_$2")
+      .toLowerCase()}`,
+  );
 }
 
 event("InvocationStartedEvent", invocation);
 event("InvocationCompleteEvent", { ...invocation, result: JsonObject.describe("The result of the invocation") });
-event("InvocationErrorEvent", { ...invocation, error_type: z.string(), error_message: z.string(), error_traceback: z.string() });
+event("InvocationErrorEvent", {
+  ...invocation,
+  error_type: z.string(),
+  error_message: z.string(),
+  error_traceback: z.string(),
+});
 event("InvocationProgressEvent", {
   ...invocation,
   message: z.string(),
@@ -79,25 +91,42 @@ const install = { ...base, id: z.number().int(), source: JsonObject };
 event("ModelInstallStartedEvent", install);
 event("ModelInstallDownloadsCompleteEvent", install);
 event("ModelInstallCancelledEvent", install);
-event("ModelInstallCompleteEvent", { ...install, key: z.string(), total_bytes: z.number().int().nullable(), config: JsonObject });
+event("ModelInstallCompleteEvent", {
+  ...install,
+  key: z.string(),
+  total_bytes: z.number().int().nullable(),
+  config: JsonObject,
+});
 event("ModelInstallErrorEvent", { ...install, error_type: z.string(), error: z.string() });
 const progress = {
   ...install,
   local_path: z.string(),
   bytes: z.number().int(),
   total_bytes: z.number().int(),
-  parts: z.array(z.object({ url: z.string(), local_path: z.string(), bytes: z.number().int(), total_bytes: z.number().int() })),
+  parts: z.array(
+    z.object({ url: z.string(), local_path: z.string(), bytes: z.number().int(), total_bytes: z.number().int() }),
+  ),
 };
 event("ModelInstallDownloadStartedEvent", progress);
 event("ModelInstallDownloadProgressEvent", progress);
 const download = { ...base, source: z.string() };
 event("DownloadStartedEvent", { ...download, download_path: z.string() });
-event("DownloadProgressEvent", { ...download, download_path: z.string(), current_bytes: z.number().int(), total_bytes: z.number().int() });
+event("DownloadProgressEvent", {
+  ...download,
+  download_path: z.string(),
+  current_bytes: z.number().int(),
+  total_bytes: z.number().int(),
+});
 event("DownloadCompleteEvent", { ...download, download_path: z.string(), total_bytes: z.number().int() });
 event("DownloadCancelledEvent", download);
 event("DownloadPausedEvent", download);
 event("DownloadErrorEvent", { ...download, error_type: z.string(), error: z.string() });
-const bulk = { ...base, bulk_download_id: z.string(), bulk_download_item_id: z.string(), bulk_download_item_name: z.string() };
+const bulk = {
+  ...base,
+  bulk_download_id: z.string(),
+  bulk_download_item_id: z.string(),
+  bulk_download_item_name: z.string(),
+};
 event("BulkDownloadStartedEvent", bulk);
 event("BulkDownloadCompleteEvent", bulk);
 event("BulkDownloadErrorEvent", { ...bulk, error: z.string() });

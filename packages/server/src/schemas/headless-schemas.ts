@@ -27,7 +27,13 @@ export const Body_run_graph = named(
 
 export const ResolvedExposedField = named(
   "ResolvedExposedField",
-  z.object({ nodeId: z.string(), fieldName: z.string(), nodeType: z.string(), label: z.string(), value: z.unknown().optional() }),
+  z.object({
+    nodeId: z.string(),
+    fieldName: z.string(),
+    nodeType: z.string(),
+    label: z.string(),
+    value: z.unknown().optional(),
+  }),
 );
 
 export const HeadlessRunResult = named(

@@ -93,7 +93,11 @@ export const Body_upload_image = named(
   "Body_upload_image",
   z.object({
     file: z.string().meta({ contentMediaType: "application/octet-stream" }),
-    resize_to: z.string().nullable().optional().describe('Dimensions to resize the image to, as JSON {"width":W,"height":H}'),
+    resize_to: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Dimensions to resize the image to, as JSON {"width":W,"height":H}'),
     metadata: z.string().nullable().optional().describe("The metadata to associate with the image, a JSON object"),
   }),
 );

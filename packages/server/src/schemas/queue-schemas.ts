@@ -21,7 +21,10 @@ export const BatchDatum = named(
   z.object({
     node_path: z.string().describe("The node into which this batch data collection will be substituted."),
     field_name: z.string().describe("The field into which this batch data collection will be substituted."),
-    items: z.array(z.union([BatchItem, z.array(BatchItem)])).default([]).describe("The list of items to substitute into the node/field."),
+    items: z
+      .array(z.union([BatchItem, z.array(BatchItem)]))
+      .default([])
+      .describe("The list of items to substitute into the node/field."),
   }),
 );
 
@@ -34,7 +37,12 @@ export const Batch = named(
     data: z.array(z.array(BatchDatum)).nullable().optional().describe("The batch data collection."),
     graph: Graph.describe("The graph to initialize the session with"),
     workflow: WorkflowWithoutID.nullable().optional().describe("The workflow to initialize the session with"),
-    runs: z.number().int().min(1).default(1).describe("Int stating how many times to iterate through all possible batch indices"),
+    runs: z
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .describe("Int stating how many times to iterate through all possible batch indices"),
   }),
 );
 
@@ -121,7 +129,13 @@ export const SessionQueueStatus = named(
 
 export const BatchStatus = named(
   "BatchStatus",
-  z.object({ queue_id: z.string(), batch_id: z.string(), origin: z.string().nullable(), destination: z.string().nullable(), ...counts }),
+  z.object({
+    queue_id: z.string(),
+    batch_id: z.string(),
+    origin: z.string().nullable(),
+    destination: z.string().nullable(),
+    ...counts,
+  }),
 );
 
 export const SessionProcessorStatus = named(
@@ -139,7 +153,10 @@ export const SessionQueueCountsByDestination = named(
   z.object({ queue_id: z.string(), destination: z.string(), ...counts }),
 );
 
-export const ItemIdsResult = named("ItemIdsResult", z.object({ item_ids: z.array(z.number().int()), total_count: z.number().int() }));
+export const ItemIdsResult = named(
+  "ItemIdsResult",
+  z.object({ item_ids: z.array(z.number().int()), total_count: z.number().int() }),
+);
 export const CanceledCount = (id: string) => named(id, z.object({ canceled: z.number().int() }));
 export const DeletedCount = (id: string) => named(id, z.object({ deleted: z.number().int() }));
 export const RetryItemsResult = named(
@@ -152,7 +169,9 @@ export const Body_cancel_by_batch_ids = named(
 );
 export const Body_get_queue_items_by_item_ids = named(
   "Body_get_queue_items_by_item_ids",
-  z.object({ item_ids: z.array(z.number().int()).describe("Object containing list of queue item ids to fetch queue items for") }),
+  z.object({
+    item_ids: z.array(z.number().int()).describe("Object containing list of queue item ids to fetch queue items for"),
+  }),
 );
 export const Body_get_queue_item_summaries_by_ids = named(
   "Body_get_queue_item_summaries_by_ids",

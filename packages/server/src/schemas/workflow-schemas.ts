@@ -105,5 +105,7 @@ export const Body_update_workflow_is_public = named(
 
 export const Body_set_workflow_thumbnail = named(
   "Body_set_workflow_thumbnail",
-  z.object({ image: z.string().meta({ contentMediaType: "application/octet-stream" }).describe("The image file to upload") }),
+  z.object({
+    image: z.string().meta({ contentMediaType: "application/octet-stream" }).describe("The image file to upload"),
+  }),
 );

@@ -7,5 +7,8 @@ export async function multipartBody(
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   form.append(file.field, new Blob([file.bytes], { type: file.type }), file.name);
   const request = new Request("http://localhost/", { method: "POST", body: form });
-  return { headers: { "content-type": request.headers.get("content-type")! }, payload: Buffer.from(await request.arrayBuffer()) };
+  return {
+    headers: { "content-type": request.headers.get("content-type")! },
+    payload: Buffer.from(await request.arrayBuffer()),
+  };
 }

@@ -73,7 +73,11 @@ export interface ComparisonOptions {
  * in Atelier's response with the same coarse type). Deliberate differences are skipped; returns what remains and
  * which deliberate entries were used (so stale ones can be reported).
  */
-export function compareOpenApi(ours: OpenApiLike, theirs: OpenApiLike, options: ComparisonOptions): { differences: Difference[]; used: Set<string> } {
+export function compareOpenApi(
+  ours: OpenApiLike,
+  theirs: OpenApiLike,
+  options: ComparisonOptions,
+): { differences: Difference[]; used: Set<string> } {
   const differences: Difference[] = [];
   const used = new Set<string>();
   const deliberate = (key: string) => {

@@ -12,7 +12,9 @@ export interface TestServer extends RunningServer {
 }
 
 /** Starts `startServer` on 127.0.0.1 with a free port and a temporary root; logs are dropped. */
-export async function startTestServer(overrides: NonNullable<StartServerOptions["overrides"]> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: NonNullable<StartServerOptions["overrides"]> = {},
+): Promise<TestServer> {
   const root = mkdtempSync(join(tmpdir(), "atelier-server-test-"));
   const registry = new NodeRegistry();
   registerCoreNodes(registry);
@@ -37,7 +39,12 @@ export async function startTestServer(overrides: NonNullable<StartServerOptions[
 }
 
 /** JSON fetch against the test server. */
-export async function api<T = unknown>(server: RunningServer, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  server: RunningServer,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -56,7 +63,10 @@ export function graph(nodes: Record<string, Record<string, unknown>>, edges: str
       const [from, to] = text.split("->").map((s) => s.trim());
       const [sourceNode, sourceField] = from.split(".");
       const [destNode, destField] = to.split(".");
-      return { source: { node_id: sourceNode, field: sourceField }, destination: { node_id: destNode, field: destField } };
+      return {
+        source: { node_id: sourceNode, field: sourceField },
+        destination: { node_id: destNode, field: destField },
+      };
     }),
   };
 }

@@ -47,7 +47,9 @@ async function backfill(db: Kysely<unknown>): Promise<void> {
     )
     .execute(db);
   await sql
-    .raw(`INSERT INTO session_queue_totals (queue_id, ${columns}) SELECT queue_id, ${counts} FROM session_queue GROUP BY queue_id`)
+    .raw(
+      `INSERT INTO session_queue_totals (queue_id, ${columns}) SELECT queue_id, ${counts} FROM session_queue GROUP BY queue_id`,
+    )
     .execute(db);
 }
 

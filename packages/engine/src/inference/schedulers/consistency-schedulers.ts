@@ -94,7 +94,8 @@ export class TCDScheduler extends ConsistencyScheduler {
     this.requireSchedule();
     this.checkSizes(modelOutput, sample);
     const eta = options.eta ?? 0.3;
-    if (!(eta >= 0 && eta <= 1)) throw new SchedulerUsageError(this.className, `eta ${eta} must lie in [0, 1]`, { field: "eta" });
+    if (!(eta >= 0 && eta <= 1))
+      throw new SchedulerUsageError(this.className, `eta ${eta} must lie in [0, 1]`, { field: "eta" });
     const i = this.initStepIndex(t);
     const prevT = this.nextTimestep(i) ?? 0;
     const s = Math.floor(f((1 - eta) * prevT));

@@ -26,7 +26,12 @@ export class DDPMScheduler extends AlphaScheduler {
     config.str("timestep_spacing", TIMESTEP_SPACINGS);
     const variance = config.str("variance_type");
     if (!(VARIANCE_TYPES as readonly string[]).includes(variance)) {
-      throw new SchedulerConfigError(this.className, "variance_type", `must be one of ${VARIANCE_TYPES.join(", ")}`, variance);
+      throw new SchedulerConfigError(
+        this.className,
+        "variance_type",
+        `must be one of ${VARIANCE_TYPES.join(", ")}`,
+        variance,
+      );
     }
   }
 

@@ -72,7 +72,9 @@ export class DEISMultistepScheduler extends DpmFamilyScheduler {
     const N = this.numTrainTimesteps;
     const spacing = this.config.str("timestep_spacing", TIMESTEP_SPACINGS);
     const spaced = multistepTimesteps(spacing, N, N, n, this.config.int("steps_offset"));
-    const { timesteps, sigmas } = this.rampSchedule(spaced, n, (ramp) => (ramp !== null ? ramp[ramp.length - 1] : this.trainSigmaMin));
+    const { timesteps, sigmas } = this.rampSchedule(spaced, n, (ramp) =>
+      ramp !== null ? ramp[ramp.length - 1] : this.trainSigmaMin,
+    );
     this.schedule = timesteps;
     this.sigmaValues = sigmas;
     this.modelOutputs = Array.from({ length: this.solverOrder }, () => null);

@@ -66,10 +66,20 @@ export class DPMSolverMultistepScheduler extends DpmFamilyScheduler {
       throw new SchedulerConfigError(this.className, "solver_order", "must be 1, 2 or 3", this.solverOrder);
     }
     if (this.solverOrder === 3 && this.algorithm.startsWith("sde")) {
-      throw new SchedulerConfigError(this.className, "solver_order", "third order is not defined for the SDE variants", 3);
+      throw new SchedulerConfigError(
+        this.className,
+        "solver_order",
+        "third order is not defined for the SDE variants",
+        3,
+      );
     }
     if (config.values.variance_type !== null) {
-      throw new SchedulerConfigError(this.className, "variance_type", "learned variance is not supported", config.values.variance_type);
+      throw new SchedulerConfigError(
+        this.className,
+        "variance_type",
+        "learned variance is not supported",
+        config.values.variance_type,
+      );
     }
     if (config.bool("use_dynamic_shifting")) {
       throw new SchedulerConfigError(this.className, "use_dynamic_shifting", "is not supported", true);

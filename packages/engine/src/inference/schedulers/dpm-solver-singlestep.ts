@@ -39,7 +39,12 @@ export const DPM_SINGLESTEP_DEFAULTS: SchedulerDefaults = {
 };
 
 /** The order of each step for `steps` steps (diffusers' `get_order_list`). */
-export function singlestepOrderList(steps: number, order: number, lowerOrderFinal: boolean, finalZero: boolean): number[] {
+export function singlestepOrderList(
+  steps: number,
+  order: number,
+  lowerOrderFinal: boolean,
+  finalZero: boolean,
+): number[] {
   const repeat = (pattern: number[], times: number) => Array.from({ length: Math.max(0, times) }, () => pattern).flat();
   let orders: number[];
   if (lowerOrderFinal) {
@@ -48,7 +53,8 @@ export function singlestepOrderList(steps: number, order: number, lowerOrderFina
       else if (steps % 3 === 1) orders = [...repeat([1, 2, 3], Math.floor(steps / 3)), 1];
       else orders = [...repeat([1, 2, 3], Math.floor(steps / 3)), 1, 2];
     } else if (order === 2) {
-      orders = steps % 2 === 0 ? [...repeat([1, 2], steps / 2 - 1), 1, 1] : [...repeat([1, 2], Math.floor(steps / 2)), 1];
+      orders =
+        steps % 2 === 0 ? [...repeat([1, 2], steps / 2 - 1), 1, 1] : [...repeat([1, 2], Math.floor(steps / 2)), 1];
     } else orders = repeat([1], steps);
   } else if (order === 3) orders = repeat([1, 2, 3], Math.floor(steps / 3));
   else if (order === 2) orders = repeat([1, 2], Math.floor(steps / 2));
@@ -78,10 +84,20 @@ export class DPMSolverSinglestepScheduler extends DpmFamilyScheduler {
       throw new SchedulerConfigError(this.className, "solver_order", "must be 1, 2 or 3", this.solverOrder);
     }
     if (this.solverOrder === 3 && this.algorithm === "sde-dpmsolver++") {
-      throw new SchedulerConfigError(this.className, "solver_order", "third order is not defined for the SDE variant", 3);
+      throw new SchedulerConfigError(
+        this.className,
+        "solver_order",
+        "third order is not defined for the SDE variant",
+        3,
+      );
     }
     if (config.values.variance_type !== null) {
-      throw new SchedulerConfigError(this.className, "variance_type", "learned variance is not supported", config.values.variance_type);
+      throw new SchedulerConfigError(
+        this.className,
+        "variance_type",
+        "learned variance is not supported",
+        config.values.variance_type,
+      );
     }
   }
 
@@ -119,13 +135,15 @@ export class DPMSolverSinglestepScheduler extends DpmFamilyScheduler {
       : this.toNoisePrediction(modelOutput, sample, this.sigmaAt(i));
     this.modelOutputs.shift();
     this.modelOutputs.push(converted);
-    const noise = this.algorithm === "sde-dpmsolver++" ? drawNoise(options.generator, sample.length, this.className) : null;
+    const noise =
+      this.algorithm === "sde-dpmsolver++" ? drawNoise(options.generator, sample.length, this.className) : null;
     let order = this.orderList[i] ?? 1;
     // img2img can start mid-group: fall back to the orders the stored outputs allow.
     while (this.modelOutputs[this.modelOutputs.length - order] === null) order--;
     if (order === 1) this.groupSample = sample;
     const x = this.groupSample as Float32Array;
-    const prev = order === 1 ? this.firstOrder(x, noise, i) : order === 2 ? this.secondOrder(x, noise, i) : this.thirdOrder(x, i);
+    const prev =
+      order === 1 ? this.firstOrder(x, noise, i) : order === 2 ? this.secondOrder(x, noise, i) : this.thirdOrder(x, i);
     this.stepIndex = i + 1;
     return { prevSample: prev, predOriginalSample: this.algorithm.endsWith("++") ? converted : undefined };
   }

@@ -40,7 +40,8 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
     const acp0 = this.alphasCumprod[0];
     const last = this.config.str("final_sigmas_type") === "sigma_min" ? f(Math.sqrt(f(f(1 - acp0) / acp0))) : 0;
     this.sigmaValues = Float32Array.from([...sigmas, last]);
-    const continuousV = this.config.str("timestep_type") === "continuous" && this.config.str("prediction_type") === "v_prediction";
+    const continuousV =
+      this.config.str("timestep_type") === "continuous" && this.config.str("prediction_type") === "v_prediction";
     this.schedule = continuousV
       ? Array.from(this.sigmaValues.subarray(0, n), (s) => f(0.25 * f(Math.log(s))))
       : timesteps.map(f);
@@ -61,7 +62,10 @@ export class EulerDiscreteScheduler extends SigmaScheduler {
 }
 
 /** `EulerAncestralDiscreteScheduler.__init__` defaults. */
-export const EULER_ANCESTRAL_DEFAULTS: SchedulerDefaults = { ...SIGMA_SCHEDULER_DEFAULTS, rescale_betas_zero_snr: false };
+export const EULER_ANCESTRAL_DEFAULTS: SchedulerDefaults = {
+  ...SIGMA_SCHEDULER_DEFAULTS,
+  rescale_betas_zero_snr: false,
+};
 
 /** Euler ancestral: an Euler step to σ_down, then fresh noise of scale σ_up. */
 export class EulerAncestralDiscreteScheduler extends SigmaScheduler {

@@ -57,7 +57,9 @@ export class FlowMatchEulerDiscreteScheduler extends BaseScheduler {
     let base: number[];
     if (options.sigmas !== undefined) {
       if (options.sigmas.length !== n) {
-        throw new SchedulerUsageError(this.className, `got ${options.sigmas.length} sigmas for ${n} steps`, { field: "sigmas" });
+        throw new SchedulerUsageError(this.className, `got ${options.sigmas.length} sigmas for ${n} steps`, {
+          field: "sigmas",
+        });
       }
       base = options.sigmas.map(f);
     } else if (dynamic) {
@@ -71,9 +73,12 @@ export class FlowMatchEulerDiscreteScheduler extends BaseScheduler {
     }
     let sigmas: number[];
     if (dynamic) {
-      const mu = options.mu ?? (options.imageSeqLen !== undefined ? flowMatchMu(this.config, options.imageSeqLen) : undefined);
+      const mu =
+        options.mu ?? (options.imageSeqLen !== undefined ? flowMatchMu(this.config, options.imageSeqLen) : undefined);
       if (mu === undefined) {
-        throw new SchedulerUsageError(this.className, "dynamic shifting needs mu or imageSeqLen in setTimesteps", { field: "mu" });
+        throw new SchedulerUsageError(this.className, "dynamic shifting needs mu or imageSeqLen in setTimesteps", {
+          field: "mu",
+        });
       }
       const linear = this.config.str("time_shift_type") === "linear";
       const em = f(linear ? mu : Math.exp(mu));

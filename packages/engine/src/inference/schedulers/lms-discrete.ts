@@ -16,7 +16,9 @@ export const LMS_DEFAULTS: SchedulerDefaults = {
 
 // 5-point Gauss–Legendre integrates the (≤ cubic) Lagrange basis polynomials exactly.
 const GL_NODES = [0, -0.5384693101056831, 0.5384693101056831, -0.906179845938664, 0.906179845938664];
-const GL_WEIGHTS = [0.5688888888888889, 0.47862867049936647, 0.47862867049936647, 0.23692688505618908, 0.23692688505618908];
+const GL_WEIGHTS = [
+  0.5688888888888889, 0.47862867049936647, 0.47862867049936647, 0.23692688505618908, 0.23692688505618908,
+];
 
 /** Adams–Bashforth over the last (up to 4) derivatives, with coefficients integrated over [σ_i, σ_{i+1}]. */
 export class LMSDiscreteScheduler extends SigmaScheduler {

@@ -66,7 +66,10 @@ export class PNDMScheduler extends AlphaScheduler {
       const half = Math.floor(Math.floor(N / n) / 2);
       const tail = base.slice(-PNDM_ORDER).flatMap((t) => [t, t]);
       const prk = tail.map((t, i) => t + (i % 2 === 1 ? half : 0));
-      const repeated = prk.slice(0, -1).flatMap((t) => [t, t]).slice(1, -1);
+      const repeated = prk
+        .slice(0, -1)
+        .flatMap((t) => [t, t])
+        .slice(1, -1);
       this.prkTimesteps = repeated.reverse();
       this.schedule = [...this.prkTimesteps, ...base.slice(0, -3).reverse()];
     }
@@ -139,9 +142,7 @@ export class PNDMScheduler extends AlphaScheduler {
     } else if (n === 3) {
       eps = e[2].map((x, i) => f(f(f(f(23 * x) - f(16 * e[1][i])) + f(5 * e[0][i])) / 12));
     } else {
-      eps = e[3].map((x, i) =>
-        f(f(1 / 24) * f(f(f(f(55 * x) - f(59 * e[2][i])) + f(37 * e[1][i])) - f(9 * e[0][i]))),
-      );
+      eps = e[3].map((x, i) => f(f(1 / 24) * f(f(f(f(55 * x) - f(59 * e[2][i])) + f(37 * e[1][i])) - f(9 * e[0][i]))));
     }
     const prev = this.prevSample(base, timestep, prevT, eps);
     this.counter++;

@@ -49,14 +49,16 @@ export class SchedulerConfig {
   /** A finite or infinite number. */
   num(key: string): number {
     const v = this.values[key];
-    if (typeof v !== "number" || Number.isNaN(v)) throw new SchedulerConfigError(this.className, key, "must be a number", v);
+    if (typeof v !== "number" || Number.isNaN(v))
+      throw new SchedulerConfigError(this.className, key, "must be a number", v);
     return v;
   }
 
   /** A positive integer. */
   int(key: string): number {
     const v = this.num(key);
-    if (!Number.isInteger(v) || v < 0) throw new SchedulerConfigError(this.className, key, "must be a non-negative integer", v);
+    if (!Number.isInteger(v) || v < 0)
+      throw new SchedulerConfigError(this.className, key, "must be a non-negative integer", v);
     return v;
   }
 

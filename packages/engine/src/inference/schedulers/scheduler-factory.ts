@@ -8,7 +8,12 @@ import { DEISMultistepScheduler, DEIS_DEFAULTS } from "./deis-multistep.js";
 import { DPMSolverMultistepScheduler, DPM_MULTISTEP_DEFAULTS } from "./dpm-solver-multistep.js";
 import { DPMSolverSinglestepScheduler, DPM_SINGLESTEP_DEFAULTS } from "./dpm-solver-singlestep.js";
 import { DPMSolverSDEScheduler, DPM_SDE_DEFAULTS } from "./dpm-solver-sde.js";
-import { EULER_ANCESTRAL_DEFAULTS, EULER_DEFAULTS, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler } from "./euler-discrete.js";
+import {
+  EULER_ANCESTRAL_DEFAULTS,
+  EULER_DEFAULTS,
+  EulerAncestralDiscreteScheduler,
+  EulerDiscreteScheduler,
+} from "./euler-discrete.js";
 import { FLOW_MATCH_EULER_DEFAULTS, FlowMatchEulerDiscreteScheduler } from "./flow-match-euler.js";
 import { HEUN_DEFAULTS, HeunDiscreteScheduler } from "./heun-discrete.js";
 import { KDPM2_DEFAULTS, KDPM2AncestralDiscreteScheduler, KDPM2DiscreteScheduler } from "./kdpm2-discrete.js";
@@ -25,7 +30,10 @@ interface SchedulerClass {
   create(config: SchedulerConfig): Scheduler;
 }
 
-const cls = (defaults: SchedulerDefaults, create: (c: SchedulerConfig) => Scheduler): SchedulerClass => ({ defaults, create });
+const cls = (defaults: SchedulerDefaults, create: (c: SchedulerConfig) => Scheduler): SchedulerClass => ({
+  defaults,
+  create,
+});
 
 /** The diffusers scheduler classes Atelier implements, by class name. */
 export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerClass>> = {
@@ -89,7 +97,9 @@ export type SchedulerName = (typeof SCHEDULER_NAMES)[number];
 const karras = (k: boolean) => ({ use_karras_sigmas: k });
 
 /** InvokeAI's SCHEDULER_MAP: the diffusers class and the config overrides of each name. */
-export const INVOKEAI_SCHEDULER_MAP: Readonly<Record<SchedulerName, { className: string; overrides: SchedulerConfigInput }>> = {
+export const INVOKEAI_SCHEDULER_MAP: Readonly<
+  Record<SchedulerName, { className: string; overrides: SchedulerConfigInput }>
+> = {
   ddim: { className: "DDIMScheduler", overrides: {} },
   ddpm: { className: "DDPMScheduler", overrides: {} },
   deis: { className: "DEISMultistepScheduler", overrides: karras(false) },
@@ -139,7 +149,11 @@ export function isSchedulerName(name: string): name is SchedulerName {
  * with InvokeAI's overrides for that name, then the caller's (e.g. `prediction_type` from the model config,
  * `noise_sampler_seed` = the seed for dpmpp_sde).
  */
-export function createScheduler(name: string, schedulerConfigJson: SchedulerConfigInput = {}, overrides: SchedulerConfigInput = {}): Scheduler {
+export function createScheduler(
+  name: string,
+  schedulerConfigJson: SchedulerConfigInput = {},
+  overrides: SchedulerConfigInput = {},
+): Scheduler {
   if (!isSchedulerName(name)) throw new UnknownSchedulerError(name, SCHEDULER_NAMES);
   const entry = INVOKEAI_SCHEDULER_MAP[name];
   const fileConfig = fixDeisAlgorithm(entry.className, schedulerConfigJson);
@@ -147,7 +161,11 @@ export function createScheduler(name: string, schedulerConfigJson: SchedulerConf
 }
 
 /** A scheduler by diffusers class name (e.g. a model's own `_class_name`) from a config and overrides. */
-export function schedulerFromConfig(className: string, schedulerConfigJson: SchedulerConfigInput = {}, overrides: SchedulerConfigInput = {}): Scheduler {
+export function schedulerFromConfig(
+  className: string,
+  schedulerConfigJson: SchedulerConfigInput = {},
+  overrides: SchedulerConfigInput = {},
+): Scheduler {
   const entry = SCHEDULER_CLASSES[className];
   if (entry === undefined) throw new UnknownSchedulerError(className, Object.keys(SCHEDULER_CLASSES));
   return entry.create(new SchedulerConfig(className, entry.defaults, schedulerConfigJson, overrides));

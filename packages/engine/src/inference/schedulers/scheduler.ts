@@ -115,10 +115,14 @@ export abstract class BaseScheduler implements Scheduler {
     const start = options.denoisingStart ?? 0;
     const end = options.denoisingEnd ?? 1;
     if (!(start >= 0 && start <= 1) || !(end >= 0 && end <= 1) || start > end) {
-      throw new SchedulerUsageError(this.className, `denoising range [${start}, ${end}] must lie in [0, 1] and be ordered`, {
-        field: "denoising_start",
-        value: [start, end],
-      });
+      throw new SchedulerUsageError(
+        this.className,
+        `denoising range [${start}, ${end}] must lie in [0, 1] and be ordered`,
+        {
+          field: "denoising_start",
+          value: [start, end],
+        },
+      );
     }
     this.numInferenceSteps = numInferenceSteps;
     this.stepIndex = null;
@@ -164,7 +168,10 @@ export abstract class BaseScheduler implements Scheduler {
     });
     if (matches.length === 0) {
       if (whenMissing === "last") return this.schedule.length - 1;
-      throw new SchedulerUsageError(this.className, `timestep ${t} is not in the schedule`, { field: "timestep", value: t });
+      throw new SchedulerUsageError(this.className, `timestep ${t} is not in the schedule`, {
+        field: "timestep",
+        value: t,
+      });
     }
     return matches.length > 1 ? matches[1] : matches[0];
   }
@@ -186,16 +193,22 @@ export abstract class BaseScheduler implements Scheduler {
   protected checkSizes(...arrays: Float32Array[]): void {
     const n = arrays[0].length;
     if (arrays.some((a) => a.length !== n)) {
-      throw new SchedulerUsageError(this.className, "model output, sample and noise must have the same number of elements", {
-        sizes: arrays.map((a) => a.length),
-      });
+      throw new SchedulerUsageError(
+        this.className,
+        "model output, sample and noise must have the same number of elements",
+        {
+          sizes: arrays.map((a) => a.length),
+        },
+      );
     }
   }
 
   /** The sigma at an index (throws if this scheduler has none). */
   protected sigmaAt(index: number): number {
     if (this.sigmaValues === null || index < 0 || index >= this.sigmaValues.length) {
-      throw new SchedulerUsageError(this.className, `no sigma at step ${index}; the run went past its schedule`, { index });
+      throw new SchedulerUsageError(this.className, `no sigma at step ${index}; the run went past its schedule`, {
+        index,
+      });
     }
     return this.sigmaValues[index];
   }

@@ -89,7 +89,12 @@ export abstract class SigmaScheduler extends BaseScheduler {
   }
 
   /** x0 from the model output at noise level σ for the configured prediction type. */
-  protected predictOriginal(modelOutput: Float32Array, sample: Float32Array, sigma: number, allowSample = true): Float32Array {
+  protected predictOriginal(
+    modelOutput: Float32Array,
+    sample: Float32Array,
+    sigma: number,
+    allowSample = true,
+  ): Float32Array {
     const type = this.config.str("prediction_type", ["epsilon", "v_prediction", "sample"]);
     if (type === "epsilon") return sample.map((s, i) => f(s - f(sigma * modelOutput[i])));
     if (type === "v_prediction") {
@@ -98,7 +103,12 @@ export abstract class SigmaScheduler extends BaseScheduler {
       return sample.map((s, i) => f(f(modelOutput[i] * c1) + f(s / c2)));
     }
     if (!allowSample) {
-      throw new SchedulerConfigError(this.className, "prediction_type", "sample prediction is not supported by this scheduler", type);
+      throw new SchedulerConfigError(
+        this.className,
+        "prediction_type",
+        "sample prediction is not supported by this scheduler",
+        type,
+      );
     }
     return Float32Array.from(modelOutput);
   }

@@ -13,10 +13,17 @@ export type TimestepSpacing = (typeof TIMESTEP_SPACINGS)[number];
 const f = Math.fround;
 
 /** Euler/Heun/LMS/KDPM2 timesteps (float32, descending). */
-export function sigmaSchedulerTimesteps(spacing: TimestepSpacing, trainSteps: number, n: number, stepsOffset: number): number[] {
+export function sigmaSchedulerTimesteps(
+  spacing: TimestepSpacing,
+  trainSteps: number,
+  n: number,
+  stepsOffset: number,
+): number[] {
   switch (spacing) {
     case "linspace":
-      return npLinspace(0, trainSteps - 1, n).map(f).reverse();
+      return npLinspace(0, trainSteps - 1, n)
+        .map(f)
+        .reverse();
     case "leading": {
       const ratio = Math.floor(trainSteps / n);
       return Array.from({ length: n }, (_, i) => roundHalfEven(i * ratio))
@@ -63,10 +70,17 @@ export function multistepTimesteps(
 }
 
 /** DDIM/DDPM/PNDM/LCM-style integer timesteps (descending) for a spacing. */
-export function discreteTimesteps(spacing: TimestepSpacing, trainSteps: number, n: number, stepsOffset: number): number[] {
+export function discreteTimesteps(
+  spacing: TimestepSpacing,
+  trainSteps: number,
+  n: number,
+  stepsOffset: number,
+): number[] {
   switch (spacing) {
     case "linspace":
-      return npLinspace(0, trainSteps - 1, n).map(roundHalfEven).reverse();
+      return npLinspace(0, trainSteps - 1, n)
+        .map(roundHalfEven)
+        .reverse();
     case "leading": {
       const ratio = Math.floor(trainSteps / n);
       return Array.from({ length: n }, (_, i) => roundHalfEven(i * ratio) + stepsOffset).reverse();

@@ -80,7 +80,8 @@ export class UniPCMultistepScheduler extends DpmFamilyScheduler {
     config.str("final_sigmas_type", ["zero", "sigma_min"]);
     this.predictX0 = config.bool("predict_x0");
     this.solverOrder = config.int("solver_order");
-    if (this.solverOrder < 1) throw new SchedulerConfigError(this.className, "solver_order", "must be at least 1", this.solverOrder);
+    if (this.solverOrder < 1)
+      throw new SchedulerConfigError(this.className, "solver_order", "must be at least 1", this.solverOrder);
     if (config.values.disable_corrector !== undefined && config.numArray("disable_corrector") === null) {
       config.patch("disable_corrector", []);
     }
@@ -172,7 +173,14 @@ export class UniPCMultistepScheduler extends DpmFamilyScheduler {
     rks.push(1);
     const { hPhi1, bh, R, b } = this.coefficients(h, rks, order);
     let rhos: number[] = [];
-    if (d1s.length > 0) rhos = order === 2 ? [0.5] : solve(R.slice(0, -1).map((r) => r.slice(0, -1)), b.slice(0, -1));
+    if (d1s.length > 0)
+      rhos =
+        order === 2
+          ? [0.5]
+          : solve(
+              R.slice(0, -1).map((r) => r.slice(0, -1)),
+              b.slice(0, -1),
+            );
     return this.combine(x, m0, d1s, rhos, { alphaT, sigmaT, alphaS0, sigmaS0, hPhi1, bh });
   }
 

@@ -7,7 +7,8 @@ export interface AddedToken {
 }
 
 /** A run of input text: either plain text for the model, or an added token already resolved to its id. */
-export type TextSegment = { readonly kind: "text"; readonly text: string } | { readonly kind: "token"; readonly id: number };
+export type TextSegment =
+  { readonly kind: "text"; readonly text: string } | { readonly kind: "token"; readonly id: number };
 
 /**
  * Splits raw text on the added tokens the way Hugging Face's AddedVocabulary does for tokens that are matched

@@ -13,7 +13,9 @@ export type PreTokenizer = (pieces: string[]) => string[];
 type SplitBehavior = "Removed" | "Isolated" | "MergedWithPrevious" | "MergedWithNext" | "Contiguous";
 
 // GPT-2's split, which ByteLevel applies when `use_regex` is on.
-const GPT2_PATTERN = toJsUnicodePattern("'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+const GPT2_PATTERN = toJsUnicodePattern(
+  "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+);
 
 /** Builds the pre-tokenizer a tokenizer.json describes (no split for null). */
 export function buildPreTokenizer(spec: unknown): PreTokenizer {
@@ -53,7 +55,8 @@ export function buildPreTokenizer(spec: unknown): PreTokenizer {
     }
     case "Metaspace": {
       const replacement = typeof s.replacement === "string" ? s.replacement : "\u2581";
-      const scheme = typeof s.prepend_scheme === "string" ? s.prepend_scheme : s.add_prefix_space === false ? "never" : "always";
+      const scheme =
+        typeof s.prepend_scheme === "string" ? s.prepend_scheme : s.add_prefix_space === false ? "never" : "always";
       const split = s.split !== false;
       return (p) =>
         p.flatMap((piece, index) => {

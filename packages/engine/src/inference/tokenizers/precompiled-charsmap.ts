@@ -19,7 +19,9 @@ export class PrecompiledCharsmap {
     if (bytes.length < 4) throw new TokenizerLoadError("precompiled_charsmap is too short to hold a trie size");
     const trieSize = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
     if (trieSize % 4 !== 0 || 4 + trieSize > bytes.length) {
-      throw new TokenizerLoadError(`precompiled_charsmap trie size ${trieSize} does not fit the ${bytes.length}-byte map`);
+      throw new TokenizerLoadError(
+        `precompiled_charsmap trie size ${trieSize} does not fit the ${bytes.length}-byte map`,
+      );
     }
     const units = new Uint32Array(trieSize / 4);
     const view = new DataView(bytes.buffer, bytes.byteOffset + 4, trieSize);

@@ -78,10 +78,14 @@ export class TextTokenizer {
       this.encodePiece = (piece) => bpe.encodeWord([...piece]);
     } else if (model.type === "Unigram") {
       this.modelType = "Unigram";
-      if (!Array.isArray(model.vocab)) throw new TokenizerLoadError(`${source}: Unigram vocab must be a list`, { source });
+      if (!Array.isArray(model.vocab))
+        throw new TokenizerLoadError(`${source}: Unigram vocab must be a list`, { source });
       const vocab: UnigramPiece[] = model.vocab.map((entry: unknown, i: number) => {
         if (!Array.isArray(entry) || typeof entry[0] !== "string" || typeof entry[1] !== "number") {
-          throw new TokenizerLoadError(`${source}: Unigram vocab entry ${i} is not [piece, score]`, { source, index: i });
+          throw new TokenizerLoadError(`${source}: Unigram vocab entry ${i} is not [piece, score]`, {
+            source,
+            index: i,
+          });
         }
         return [entry[0], entry[1]] as const;
       });
@@ -92,10 +96,13 @@ export class TextTokenizer {
       const unigram = new UnigramModel(vocab, unkId, model.fuse_unk !== false);
       this.encodePiece = (piece) => unigram.encode(piece);
     } else {
-      throw new TokenizerLoadError(`${source}: unsupported tokenizer model ${JSON.stringify(model.type)} (BPE, Unigram)`, {
-        source,
-        type: model.type,
-      });
+      throw new TokenizerLoadError(
+        `${source}: unsupported tokenizer model ${JSON.stringify(model.type)} (BPE, Unigram)`,
+        {
+          source,
+          type: model.type,
+        },
+      );
     }
     for (const t of this.addedTokens) ids.set(t.content, t.id);
     this.tokenIds = ids;
@@ -105,7 +112,8 @@ export class TextTokenizer {
     this.framingLength = this.frame.filter((p) => p.kind === "token").length;
 
     const config = side.tokenizerConfig === undefined ? {} : asRecord(side.tokenizerConfig, "tokenizer_config.json");
-    const specials = side.specialTokensMap === undefined ? {} : asRecord(side.specialTokensMap, "special_tokens_map.json");
+    const specials =
+      side.specialTokensMap === undefined ? {} : asRecord(side.specialTokensMap, "special_tokens_map.json");
     const maxLength = typeof config.model_max_length === "number" ? config.model_max_length : undefined;
     // Some configs say 1e30 ("no limit"); a tokenizer without a real limit falls back to 512.
     this.modelMaxLength = maxLength !== undefined && maxLength < 1_000_000 ? maxLength : 512;
@@ -231,7 +239,8 @@ function parseFrame(spec: unknown, ids: ReadonlyMap<string, number>, source: str
         const def = typeof tokenName === "string" ? specials[tokenName] : undefined;
         const defIds = def !== undefined ? asRecord(def, "special token").ids : undefined;
         const id = Array.isArray(defIds) && typeof defIds[0] === "number" ? defIds[0] : ids.get(String(tokenName));
-        if (id === undefined) throw new TokenizerLoadError(`${source}: template token ${String(tokenName)} has no id`, { source });
+        if (id === undefined)
+          throw new TokenizerLoadError(`${source}: template token ${String(tokenName)} has no id`, { source });
         return { kind: "token", id };
       });
     }

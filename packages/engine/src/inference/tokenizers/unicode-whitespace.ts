@@ -2,7 +2,8 @@
  * The Unicode White_Space set, which Rust's `\s` (used by Hugging Face tokenizers) means. JavaScript's `\s`
  * differs: it adds U+FEFF and lacks U+0085, so patterns from tokenizer.json are rewritten with this set.
  */
-export const UNICODE_WHITESPACE_CLASS_BODY = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+export const UNICODE_WHITESPACE_CLASS_BODY =
+  "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
 /** Rewrites a Rust-regex pattern so that `\s` means Unicode White_Space in a JavaScript `u` regex. */
 export function toJsUnicodePattern(pattern: string): string {

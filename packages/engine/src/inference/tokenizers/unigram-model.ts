@@ -71,7 +71,8 @@ export class UnigramModel {
     const reversed: number[] = [];
     for (let end = n; end > 0; end = bestStart[end]) {
       const id = bestId[end];
-      if (this.fuseUnk && id === this.unkId && reversed.length > 0 && reversed[reversed.length - 1] === this.unkId) continue;
+      if (this.fuseUnk && id === this.unkId && reversed.length > 0 && reversed[reversed.length - 1] === this.unkId)
+        continue;
       reversed.push(id);
     }
     return reversed.reverse();

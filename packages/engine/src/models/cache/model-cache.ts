@@ -171,7 +171,8 @@ export class ModelCache {
   /** Locks an entry against eviction (an evicted entry cannot be locked: load it again). */
   lock(record: CacheRecord): void {
     const r = record as MutableRecord;
-    if (r.evicted) throw new ModelLoadError(`model cache entry ${r.key}`, "it was evicted; load it again", { key: r.key });
+    if (r.evicted)
+      throw new ModelLoadError(`model cache entry ${r.key}`, "it was evicted; load it again", { key: r.key });
     r.locks++;
     this.#touch(r);
   }

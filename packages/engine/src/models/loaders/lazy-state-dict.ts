@@ -69,9 +69,7 @@ async function readExactly(file: OpenFile, target: Uint8Array, position: number,
   }
 }
 
-async function openSafetensors(
-  path: string,
-): Promise<{
+async function openSafetensors(path: string): Promise<{
   file: OpenFile;
   entries: readonly SafetensorsEntry[];
   dataStart: number;

@@ -9,7 +9,12 @@ import {
   schedulerFromConfig,
   type Scheduler,
 } from "../../../src/inference/schedulers/index.js";
-import { FLUX_SCHEDULER_FILE, SD15_SCHEDULER_FILE, SDXL_SCHEDULER_FILE, refTrainSchedule } from "./support/reference-schedules.js";
+import {
+  FLUX_SCHEDULER_FILE,
+  SD15_SCHEDULER_FILE,
+  SDXL_SCHEDULER_FILE,
+  refTrainSchedule,
+} from "./support/reference-schedules.js";
 
 const TRAIN = refTrainSchedule();
 const SIZE = 64;
@@ -107,7 +112,9 @@ describe("noise", () => {
     const ddim = createScheduler("ddim", SD15_SCHEDULER_FILE);
     ddim.setTimesteps(10);
     const a = TRAIN.alphasCumprod[401];
-    ddim.addNoise(clean, eps, 401).forEach((v, i) => expect(v).toBeCloseTo(Math.sqrt(a) * clean[i] + Math.sqrt(1 - a) * eps[i], 4));
+    ddim
+      .addNoise(clean, eps, 401)
+      .forEach((v, i) => expect(v).toBeCloseTo(Math.sqrt(a) * clean[i] + Math.sqrt(1 - a) * eps[i], 4));
     const euler = createScheduler("euler", SDXL_SCHEDULER_FILE);
     euler.setTimesteps(10);
     const sigma = TRAIN.sigmas[901];
@@ -115,7 +122,9 @@ describe("noise", () => {
     const flow = createScheduler("flow_match_euler", FLUX_SCHEDULER_FILE);
     flow.setTimesteps(4, { imageSeqLen: 16 });
     const s1 = (flow.sigmas as readonly number[])[1];
-    flow.addNoise(clean, eps, flow.timesteps[1]).forEach((v, i) => expect(v).toBeCloseTo(s1 * eps[i] + (1 - s1) * clean[i], 5));
+    flow
+      .addNoise(clean, eps, flow.timesteps[1])
+      .forEach((v, i) => expect(v).toBeCloseTo(s1 * eps[i] + (1 - s1) * clean[i], 5));
   });
 
   it("Euler a draws its step noise from the generator exactly as torch.randn does", () => {
@@ -171,7 +180,12 @@ describe("from_config and typed errors", () => {
   });
 
   it("maps a DEIS model's algorithm_type onto DPM-Solver++ as InvokeAI does", () => {
-    const deisFile = { ...SD15_SCHEDULER_FILE, _class_name: "DEISMultistepScheduler", algorithm_type: "deis", solver_type: "logrho" };
+    const deisFile = {
+      ...SD15_SCHEDULER_FILE,
+      _class_name: "DEISMultistepScheduler",
+      algorithm_type: "deis",
+      solver_type: "logrho",
+    };
     const s = createScheduler("dpmpp_2m", deisFile);
     expect(s.config.values.algorithm_type).toBe("dpmsolver++");
     expect(s.config.values.solver_type).toBe("midpoint");
@@ -187,8 +201,12 @@ describe("from_config and typed errors", () => {
 
   it("refuses unknown names, bad config values and out-of-order use with typed errors", () => {
     expect(() => createScheduler("euler_x", SD15_SCHEDULER_FILE)).toThrow(UnknownSchedulerError);
-    expect(() => createScheduler("euler", { ...SD15_SCHEDULER_FILE, beta_schedule: "cubic" })).toThrow(SchedulerConfigError);
-    expect(() => createScheduler("euler", { ...SD15_SCHEDULER_FILE, timestep_spacing: "random" })).toThrow(SchedulerConfigError);
+    expect(() => createScheduler("euler", { ...SD15_SCHEDULER_FILE, beta_schedule: "cubic" })).toThrow(
+      SchedulerConfigError,
+    );
+    expect(() => createScheduler("euler", { ...SD15_SCHEDULER_FILE, timestep_spacing: "random" })).toThrow(
+      SchedulerConfigError,
+    );
     expect(() => createScheduler("dpmpp_2m", {}, { solver_order: 5 })).toThrow(SchedulerConfigError);
     const s = createScheduler("euler_a", SD15_SCHEDULER_FILE);
     const x = new Float32Array(4);
@@ -197,7 +215,9 @@ describe("from_config and typed errors", () => {
     expect(() => s.setTimesteps(4, { denoisingStart: 0.8, denoisingEnd: 0.2 })).toThrow(SchedulerUsageError);
     s.setTimesteps(4);
     expect(() => s.step(x, s.timesteps[0], x)).toThrow(/generator/);
-    expect(() => s.step(new Float32Array(3), s.timesteps[0], x, { generator: new TorchCpuGenerator(1) })).toThrow(SchedulerUsageError);
+    expect(() => s.step(new Float32Array(3), s.timesteps[0], x, { generator: new TorchCpuGenerator(1) })).toThrow(
+      SchedulerUsageError,
+    );
     const e = createScheduler("euler", SD15_SCHEDULER_FILE);
     e.setTimesteps(4);
     expect(() => e.step(x, 123.5, x)).toThrow(SchedulerUsageError);

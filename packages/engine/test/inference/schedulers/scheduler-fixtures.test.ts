@@ -28,10 +28,15 @@ describe.runIf(haveDiffusionFixtures)("schedulers against the diffusers referenc
     const { json, tensors } = loadCase(name);
     const info = json.scheduler as Record<string, unknown>;
     for (const folder of ["diffusers", "onnx"]) {
-      const file = JSON.parse(readFileSync(join(DIFFUSION_FIXTURES, model, folder, "scheduler", "scheduler_config.json"), "utf8"));
+      const file = JSON.parse(
+        readFileSync(join(DIFFUSION_FIXTURES, model, folder, "scheduler", "scheduler_config.json"), "utf8"),
+      );
       const scheduler = createScheduler((info.invokeai_name as string | null) ?? "flow_match_euler", file);
       const flux = name.startsWith("flux");
-      scheduler.setTimesteps(json.num_inference_steps as number, flux ? { imageSeqLen: json.image_seq_len as number } : {});
+      scheduler.setTimesteps(
+        json.num_inference_steps as number,
+        flux ? { imageSeqLen: json.image_seq_len as number } : {},
+      );
 
       expect(scheduler.className).toBe(info.class);
       expect(scheduler.timesteps).toEqual(info.timesteps);
@@ -46,7 +51,11 @@ describe.runIf(haveDiffusionFixtures)("schedulers against the diffusers referenc
         if (!flux) {
           // The UNet saw scale_model_input(latents) in both CFG rows.
           const scaled = scheduler.scaleModelInput(latents, t);
-          expectLatentsClose(scaled, rowF32(tensors.unet_sample, i).subarray(0, latents.length), `${name} unet_sample ${i}`);
+          expectLatentsClose(
+            scaled,
+            rowF32(tensors.unet_sample, i).subarray(0, latents.length),
+            `${name} unet_sample ${i}`,
+          );
           expect(row(tensors.unet_timestep, i)[0]).toBe(t);
         }
         latents = scheduler.step(rowF32(modelOut, i), t, latents).prevSample;
@@ -58,7 +67,9 @@ describe.runIf(haveDiffusionFixtures)("schedulers against the diffusers referenc
 
   it("FLUX: μ for 16 image tokens is the README's 0.459375 and gives the same schedule as passing μ", () => {
     const { json } = loadCase("flux_4steps_guidance3.5");
-    const file = JSON.parse(readFileSync(join(DIFFUSION_FIXTURES, "tiny-flux", "diffusers", "scheduler", "scheduler_config.json"), "utf8"));
+    const file = JSON.parse(
+      readFileSync(join(DIFFUSION_FIXTURES, "tiny-flux", "diffusers", "scheduler", "scheduler_config.json"), "utf8"),
+    );
     const byMu = createScheduler("flow_match_euler", file);
     byMu.setTimesteps(4, { mu: json.mu as number });
     expect(json.mu).toBe(0.459375);

@@ -28,7 +28,9 @@ function build(name: string, n: number, file: Record<string, unknown> = SD15_SCH
 
 function expectClose(actual: readonly number[], expected: readonly number[], absTol: number) {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(Math.abs(a - expected[i]), `index ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(absTol));
+  actual.forEach((a, i) =>
+    expect(Math.abs(a - expected[i]), `index ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(absTol),
+  );
 }
 
 const linspaceTimesteps = (n: number) => evenly(0, 999, n).reverse();
@@ -57,11 +59,14 @@ describe.each(STEPS)("sigma schedulers with SD1.5's file (linspace), %i steps", 
     expect(s.timestepDtype).toBe("float32");
   });
 
-  it.each(["euler_k", "lms_k"])("%s: Karras ramp between the interpolated ends, timesteps by log-σ inversion", (name) => {
-    const s = build(name, n);
-    expect(maxRelDiff(s.sigmas!, [...ks, 0])).toBeLessThan(SIGMA_REL);
-    expectClose(s.timesteps, kts, 0.02);
-  });
+  it.each(["euler_k", "lms_k"])(
+    "%s: Karras ramp between the interpolated ends, timesteps by log-σ inversion",
+    (name) => {
+      const s = build(name, n);
+      expect(maxRelDiff(s.sigmas!, [...ks, 0])).toBeLessThan(SIGMA_REL);
+      expectClose(s.timesteps, kts, 0.02);
+    },
+  );
 
   it("heun: every σ after the first twice (predictor + corrector), 2N−1 calls", () => {
     const s = build("heun", n);
@@ -93,15 +98,18 @@ describe.each(STEPS)("sigma schedulers with SD1.5's file (linspace), %i steps", 
   it.each([
     ["kdpm_2_a", false],
     ["kdpm_2_a_k", true],
-  ] as const)("%s: the ancestral midpoint √(σ·σ_down) = σ_next, interleaved before each real timestep", (name, useKarras) => {
-    const s = build(name, n);
-    const base = useKarras ? ks : sig;
-    const baseTs = useKarras ? kts.map(roundEven) : ts;
-    // σ_up² = σn²(σ² − σn²)/σ², σ_down = √(σn² − σ_up²) = σn²/σ, so the midpoint √(σ σ_down) is σ_next itself.
-    const expectedTs = [baseTs[0]];
-    for (let k = 1; k < n; k++) expectedTs.push(timestepOfSigma(base[k], TS), baseTs[k]);
-    expectClose(s.timesteps, expectedTs, 0.05);
-  });
+  ] as const)(
+    "%s: the ancestral midpoint √(σ·σ_down) = σ_next, interleaved before each real timestep",
+    (name, useKarras) => {
+      const s = build(name, n);
+      const base = useKarras ? ks : sig;
+      const baseTs = useKarras ? kts.map(roundEven) : ts;
+      // σ_up² = σn²(σ² − σn²)/σ², σ_down = √(σn² − σ_up²) = σn²/σ, so the midpoint √(σ σ_down) is σ_next itself.
+      const expectedTs = [baseTs[0]];
+      for (let k = 1; k < n; k++) expectedTs.push(timestepOfSigma(base[k], TS), baseTs[k]);
+      expectClose(s.timesteps, expectedTs, 0.05);
+    },
+  );
 
   it.each([
     ["dpmpp_sde", false],
@@ -156,24 +164,33 @@ describe.each(STEPS)("ᾱ-indexed schedulers, %i steps", (n) => {
 });
 
 describe.each(STEPS)("exponential-integrator solvers, %i steps", (n) => {
-  const ts = evenly(0, 999, n + 1).map(roundEven).reverse().slice(0, n);
+  const ts = evenly(0, 999, n + 1)
+    .map(roundEven)
+    .reverse()
+    .slice(0, n);
   const sig = ts.map((t) => TS[t]);
   const ks = karras(TS[0], TS[999], n);
   const kts = ks.map((s) => roundEven(timestepOfSigma(s, TS)));
 
-  it.each(["dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m", "dpmpp_2s", "unipc"])("%s: N+1 linspace with the last dropped, final σ 0", (name) => {
-    const s = build(name, n);
-    expect(s.timesteps).toEqual(ts);
-    expect(maxRelDiff(s.sigmas!, [...sig, 0])).toBeLessThan(SIGMA_REL);
-    expect(s.initNoiseSigma).toBe(1);
-    expect(s.timestepDtype).toBe("int64");
-  });
+  it.each(["dpmpp_2m", "dpmpp_2m_sde", "dpmpp_3m", "dpmpp_2s", "unipc"])(
+    "%s: N+1 linspace with the last dropped, final σ 0",
+    (name) => {
+      const s = build(name, n);
+      expect(s.timesteps).toEqual(ts);
+      expect(maxRelDiff(s.sigmas!, [...sig, 0])).toBeLessThan(SIGMA_REL);
+      expect(s.initNoiseSigma).toBe(1);
+      expect(s.timestepDtype).toBe("int64");
+    },
+  );
 
-  it.each(["dpmpp_2m_k", "dpmpp_2m_sde_k", "dpmpp_3m_k", "dpmpp_2s_k", "unipc_k"])("%s: Karras over the whole training range", (name) => {
-    const s = build(name, n);
-    expect(s.timesteps).toEqual(kts);
-    expect(maxRelDiff(s.sigmas!, [...ks, 0])).toBeLessThan(SIGMA_REL);
-  });
+  it.each(["dpmpp_2m_k", "dpmpp_2m_sde_k", "dpmpp_3m_k", "dpmpp_2s_k", "unipc_k"])(
+    "%s: Karras over the whole training range",
+    (name) => {
+      const s = build(name, n);
+      expect(s.timesteps).toEqual(kts);
+      expect(maxRelDiff(s.sigmas!, [...ks, 0])).toBeLessThan(SIGMA_REL);
+    },
+  );
 
   it("deis / deis_k: same timesteps, but the last σ is repeated as the final one instead of 0", () => {
     const s = build("deis", n);
@@ -193,6 +210,11 @@ describe.each(STEPS)("flow matching (FLUX.1-dev file), %i steps", (n) => {
     const s = createScheduler("flow_match_euler", FLUX_SCHEDULER_FILE);
     s.setTimesteps(n, { imageSeqLen: seq });
     expect(maxRelDiff(s.sigmas!, [...expected, 0])).toBeLessThan(1e-6);
-    expect(maxRelDiff([...s.timesteps], expected.map((x) => x * 1000))).toBeLessThan(1e-6);
+    expect(
+      maxRelDiff(
+        [...s.timesteps],
+        expected.map((x) => x * 1000),
+      ),
+    ).toBeLessThan(1e-6);
   });
 });

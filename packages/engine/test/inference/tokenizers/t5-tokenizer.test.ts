@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TokenizerLoadError, TokenizerUsageError, loadTokenizer, type TextTokenizer } from "../../../src/inference/tokenizers/index.js";
+import {
+  TokenizerLoadError,
+  TokenizerUsageError,
+  loadTokenizer,
+  type TextTokenizer,
+} from "../../../src/inference/tokenizers/index.js";
 import { DIFFUSION_FIXTURES, haveDiffusionFixtures } from "../schedulers/support/diffusion-fixtures.js";
 
 describe.runIf(haveDiffusionFixtures)("T5 sentencepiece unigram", () => {
@@ -11,7 +16,9 @@ describe.runIf(haveDiffusionFixtures)("T5 sentencepiece unigram", () => {
 
   beforeAll(async () => {
     tok = await loadTokenizer(dir);
-    const json = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as { model: { vocab: [string, number][] } };
+    const json = JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as {
+      model: { vocab: [string, number][] };
+    };
     pieces = new Map(json.model.vocab.map(([p, s], id) => [p, { id, score: s }]));
   });
 
@@ -72,6 +79,8 @@ describe.runIf(haveDiffusionFixtures)("T5 sentencepiece unigram", () => {
 
   it("refuses a max length that cannot hold </s>, and a folder without tokenizer.json", async () => {
     expect(() => tok.tokenize("a", { maxLength: 0 })).toThrow(TokenizerUsageError);
-    await expect(loadTokenizer(join(DIFFUSION_FIXTURES, "tiny-flux", "diffusers", "vae"))).rejects.toBeInstanceOf(TokenizerLoadError);
+    await expect(loadTokenizer(join(DIFFUSION_FIXTURES, "tiny-flux", "diffusers", "vae"))).rejects.toBeInstanceOf(
+      TokenizerLoadError,
+    );
   });
 });

@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 import { decodeSafetensors, type Tensor } from "@atelier/core";
 
 /** Root of the shared tiny-diffusion fixtures (shared/ beside the checkout). */
-export const DIFFUSION_FIXTURES = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../../../../../../shared/fixtures/diffusion");
+export const DIFFUSION_FIXTURES = resolve(
+  fileURLToPath(new URL(".", import.meta.url)),
+  "../../../../../../../shared/fixtures/diffusion",
+);
 
 /** Whether the fixtures are present on this machine. */
 export const haveDiffusionFixtures = existsSync(join(DIFFUSION_FIXTURES, "cases", "index.json"));

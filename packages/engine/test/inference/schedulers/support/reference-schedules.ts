@@ -5,7 +5,11 @@
  */
 
 /** SD's "scaled_linear" training schedule: β_i = (√β0 + i(√β1 − √β0)/(N−1))², ᾱ = ∏(1 − β), σ = √((1−ᾱ)/ᾱ). */
-export function refTrainSchedule(betaStart = 0.00085, betaEnd = 0.012, n = 1000): { alphasCumprod: number[]; sigmas: number[] } {
+export function refTrainSchedule(
+  betaStart = 0.00085,
+  betaEnd = 0.012,
+  n = 1000,
+): { alphasCumprod: number[]; sigmas: number[] } {
   const a = Math.sqrt(betaStart);
   const b = Math.sqrt(betaEnd);
   const alphasCumprod: number[] = [];

@@ -53,7 +53,7 @@ export async function createServer(services: Services, options: CreateServerOpti
       version,
       config: config as unknown as Readonly<Record<string, unknown>>,
       setFields: [],
-      logLevel: logLevelControl(services.logger, config.log_level),
+      logLevel: logLevelControl(services.logger),
       invocationCache: runtime.cache,
     },
     images: imagesPort(services.images),

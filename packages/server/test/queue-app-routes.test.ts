@@ -192,6 +192,9 @@ describe("app routes", () => {
     expect(config.body.config).not.toHaveProperty("paths");
     expect((await api(server, "GET", "/api/v1/app/logging")).body).toBe(20);
     expect((await api(server, "POST", "/api/v1/app/logging", 5)).status).toBe(422);
+    expect((await api(server, "POST", "/api/v1/app/logging", 40)).body).toBe(40);
+    expect((await api(server, "GET", "/api/v1/app/logging")).body).toBe(40);
+    expect((await api(server, "POST", "/api/v1/app/logging", 20)).body).toBe(20);
   });
 
   it("shows, disables, enables and clears the invocation cache", async () => {

@@ -32,6 +32,10 @@ export interface Logger {
   child(bindings: LogBindings): Logger;
   /** True when lines of `level` are written, to skip building costly messages. */
   isLevelEnabled(level: LogLevel): boolean;
+  /** The current level. */
+  level(): LogLevel;
+  /** Changes the level of this logger and of the children made from it afterwards. */
+  setLevel(level: LogLevel): void;
 }
 
 /** The config fields the logger reads (a full AtelierConfig satisfies it). */
@@ -64,6 +68,10 @@ const PINO_LEVELS: Record<LogLevel, pino.Level> = {
   error: "error",
   critical: "fatal",
 };
+
+const LEVEL_BY_PINO = new Map<string, LogLevel>(
+  Object.entries(PINO_LEVELS).map(([name, pinoLevel]) => [pinoLevel, name as LogLevel]),
+);
 
 /** A destination with the format its lines are written in. */
 interface FormattedDestination {
@@ -127,6 +135,10 @@ function wrap(base: pino.Logger): Logger {
     critical: log("fatal"),
     child: (bindings) => wrap(base.child(withoutUndefined(bindings))),
     isLevelEnabled: (level) => base.isLevelEnabled(PINO_LEVELS[level]),
+    level: () => LEVEL_BY_PINO.get(base.level) ?? "info",
+    setLevel: (level) => {
+      base.level = PINO_LEVELS[level];
+    },
   };
 }
 

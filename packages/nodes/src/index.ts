@@ -1,5 +1,6 @@
 import { IMAGE_NODES } from "./image-nodes.js";
 import { LOGIC_NODES } from "./logic-nodes.js";
+import { GENERATION_NODES } from "./generation/index.js";
 
 export * from "./image-nodes.js";
 export * from "./logic-nodes.js";
@@ -7,6 +8,7 @@ export * from "./batch/expand-batch-nodes.js";
 export * from "./batch/batch-errors.js";
 export * from "./prompts/dynamic-prompts.js";
 export * from "./latents/interpolate.js";
+export * from "./generation/index.js";
 
 /** Every built-in node definition, ready to register. */
-export const BUILTIN_NODES = [...LOGIC_NODES, ...IMAGE_NODES] as const;
+export const BUILTIN_NODES = [...LOGIC_NODES, ...IMAGE_NODES, ...GENERATION_NODES] as const;

@@ -1,6 +1,8 @@
-import { BUILTIN_NODES } from "@atelier/nodes";
+import { BUILTIN_NODES, provideDiffusionToolkit } from "@atelier/nodes";
 import {
   createQueueRuntime,
+  createScheduler,
+  loadTokenizer,
   createServices,
   type AtelierEvent,
   type CreateServicesOptions,
@@ -51,6 +53,8 @@ export interface Engine {
  * (by default) starts the processor: what `atelier serve` and `atelier run` both stand on.
  */
 export async function openEngine(options: OpenEngineOptions = {}): Promise<Engine> {
+  // The generation nodes reach the engine's tokenizers and schedulers through this hook (nodes may not import it).
+  provideDiffusionToolkit({ loadTokenizer, createScheduler });
   const services = await createServices({
     ...(options.root === undefined ? {} : { root: options.root }),
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),

@@ -102,9 +102,7 @@ function worstExcess(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, re
   return worst;
 }
 
-async function waitForItem(
-  itemId: number,
-): Promise<{
+async function waitForItem(itemId: number): Promise<{
   status: string;
   error_message?: string | null;
   session: { results: Record<string, Record<string, unknown>> };

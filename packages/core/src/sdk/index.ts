@@ -11,6 +11,7 @@ export * from "./model-taxonomy.js";
 export * from "./named-schemas.js";
 export * from "./node-errors.js";
 export * from "./node-registry.js";
+export * from "./scheduler-names.js";
 export * from "./semver.js";
 export * from "./special-nodes.js";
 export * from "./type-expr-from-schema.js";

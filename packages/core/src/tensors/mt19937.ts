@@ -22,6 +22,48 @@ export class Mt19937 {
     this.index = N;
   }
 
+  /** Re-seeds with the reference `init_by_array` over 32-bit key words (CPython's `random.seed(int)` path). */
+  seedByArray(key: readonly number[]): void {
+    if (key.length === 0) throw new RangeError("Mt19937.seedByArray needs at least one key word");
+    const s = this.state;
+    this.seed(19650218);
+    let i = 1;
+    let j = 0;
+    for (let k = Math.max(N, key.length); k > 0; k--) {
+      const prev = s[i - 1] ^ (s[i - 1] >>> 30);
+      s[i] = ((s[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
+      i++;
+      j++;
+      if (i >= N) {
+        s[0] = s[N - 1];
+        i = 1;
+      }
+      if (j >= key.length) j = 0;
+    }
+    for (let k = N - 1; k > 0; k--) {
+      const prev = s[i - 1] ^ (s[i - 1] >>> 30);
+      s[i] = ((s[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
+      i++;
+      if (i >= N) {
+        s[0] = s[N - 1];
+        i = 1;
+      }
+    }
+    // The reference sets the top bit so the state is never all zero.
+    s[0] = 0x80000000;
+    this.index = N;
+  }
+
+  /** Loads a raw 624-word state and read position, like numpy's `set_state` or CPython's `setstate`. */
+  setState(words: ArrayLike<number>, index: number): void {
+    if (words.length !== N) throw new RangeError(`Mt19937.setState needs ${N} words, got ${words.length}`);
+    if (!Number.isInteger(index) || index < 0 || index > N) {
+      throw new RangeError(`Mt19937.setState index must be an integer in 0..${N}, got ${index}`);
+    }
+    for (let i = 0; i < N; i++) this.state[i] = words[i] >>> 0;
+    this.index = index;
+  }
+
   /** The next 32-bit output as an unsigned number. */
   nextUint32(): number {
     if (this.index >= N) this.twist();

@@ -4,7 +4,7 @@ import { pasteInto } from "./crop-paste.js";
 import { cloneImage, type MutableRawImage } from "./image-buffers.js";
 import { ImageOperationError } from "./image-op-error.js";
 import { convertMode } from "./mode-conversion.js";
-import { LegacyRandomState } from "./numpy-random.js";
+import { LegacyRandomState } from "../math/numpy-random.js";
 import { castFloatToUint8, invertImage } from "./point-ops.js";
 import { blendImages } from "./blend.js";
 import { resizeImage } from "./resample.js";

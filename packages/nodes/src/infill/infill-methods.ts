@@ -4,7 +4,7 @@ import { lastBand } from "../image-ops/channel-ops.js";
 import { pasteInto } from "../image-ops/crop-paste.js";
 import { createImage, type MutableRawImage } from "../image-ops/image-buffers.js";
 import { ImageOperationError } from "../image-ops/image-op-error.js";
-import { Pcg64 } from "../image-ops/numpy-random.js";
+import { NumpyPcg64 } from "../math/numpy-random.js";
 
 /**
  * InvokeAI's solid-colour infill: the image composited over a canvas of `color`, then the image pasted back
@@ -48,11 +48,11 @@ export function infillTiles(image: RawImage, seed: number, tileSize: number): Mu
       { tile_size: tileSize, width, height },
     );
   }
-  const rng = new Pcg64(seed);
+  const rng = new NumpyPcg64(seed);
   const canvas = createImage(width, height, "RGB");
   for (let y = 0; y < height; y += tileSize) {
     for (let x = 0; x < width; x += tileSize) {
-      const [sx, sy] = pool[rng.integers(pool.length)];
+      const [sx, sy] = pool[rng.integer(0, pool.length)];
       const h = Math.min(tileSize, height - y);
       const w = Math.min(tileSize, width - x);
       for (let ty = 0; ty < h; ty++) {

@@ -1,7 +1,10 @@
 /**
- * numpy's `np.random.default_rng(seed)` (SeedSequence → PCG64) and `Generator.integers(low, high, size)` for int64,
- * bit-exact, so InvokeAI's `random_range` node gives the same collection here for the same seed.
+ * NumPy's seeding and random streams, bit for bit, for the nodes whose InvokeAI versions draw from NumPy with a
+ * user-given seed: `np.random.default_rng(seed)` (SeedSequence → PCG64) with `Generator.integers` for int64
+ * (random_range, infill_tile), and the legacy `RandomState` (MT19937) behind the noise nodes.
  */
+import { Mt19937 } from "@atelier/core";
+
 const MASK32 = 0xffffffffn;
 const MASK64 = (1n << 64n) - 1n;
 const MASK128 = (1n << 128n) - 1n;
@@ -16,44 +19,64 @@ const MIX_MULT_R = 0x4973f715;
 const XSHIFT = 16;
 const POOL_SIZE = 4;
 
-/** numpy's `SeedSequence(entropy)` state words for an integer entropy (no spawn key). */
-function seedSequencePool(entropy: bigint): Uint32Array {
-  const words: number[] = [];
-  for (let n = entropy; n > 0n; n >>= 32n) words.push(Number(n & MASK32));
-  if (words.length === 0) words.push(0);
-  let hashConst = INIT_A;
-  const hashmix = (value: number): number => {
-    let v = (value ^ hashConst) >>> 0;
-    hashConst = Math.imul(hashConst, MULT_A) >>> 0;
-    v = Math.imul(v, hashConst) >>> 0;
-    return (v ^ (v >>> XSHIFT)) >>> 0;
-  };
-  const mix = (x: number, y: number): number => {
-    const r = (Math.imul(MIX_MULT_L, x) - Math.imul(MIX_MULT_R, y)) >>> 0;
-    return (r ^ (r >>> XSHIFT)) >>> 0;
-  };
-  const pool = new Uint32Array(POOL_SIZE);
-  for (let i = 0; i < POOL_SIZE; i++) pool[i] = hashmix(i < words.length ? words[i] : 0);
-  for (let src = 0; src < POOL_SIZE; src++) {
-    for (let dst = 0; dst < POOL_SIZE; dst++) if (src !== dst) pool[dst] = mix(pool[dst], hashmix(pool[src]));
-  }
-  for (let src = POOL_SIZE; src < words.length; src++) {
-    for (let dst = 0; dst < POOL_SIZE; dst++) pool[dst] = mix(pool[dst], hashmix(words[src]));
-  }
-  return pool;
-}
+const mul32 = (a: number, b: number) => Math.imul(a, b) >>> 0;
 
-/** `SeedSequence.generate_state(n, np.uint32)`. */
-function generateState(pool: Uint32Array, nWords: number): number[] {
-  let hashConst = INIT_B;
-  const out: number[] = [];
-  for (let i = 0; i < nWords; i++) {
-    let v = (pool[i % POOL_SIZE] ^ hashConst) >>> 0;
-    hashConst = Math.imul(hashConst, MULT_B) >>> 0;
-    v = Math.imul(v, hashConst) >>> 0;
-    out.push((v ^ (v >>> XSHIFT)) >>> 0);
+/** NumPy's `SeedSequence(entropy)` for a non-negative integer entropy (no spawn key). */
+export class SeedSequence {
+  private readonly pool = new Uint32Array(POOL_SIZE);
+
+  constructor(entropy: number | bigint) {
+    let n = BigInt(entropy);
+    if (n < 0n) throw new RangeError(`numpy seeds must be non-negative, got ${entropy}`);
+    const words: number[] = [];
+    if (n === 0n) words.push(0);
+    while (n > 0n) {
+      words.push(Number(n & MASK32));
+      n >>= 32n;
+    }
+    this.mixEntropy(words);
   }
-  return out;
+
+  private mixEntropy(entropy: readonly number[]): void {
+    let hashConst = INIT_A;
+    const hashmix = (value: number): number => {
+      let v = (value ^ hashConst) >>> 0;
+      hashConst = mul32(hashConst, MULT_A);
+      v = mul32(v, hashConst);
+      return (v ^ (v >>> XSHIFT)) >>> 0;
+    };
+    const mix = (x: number, y: number): number => {
+      const r = (mul32(MIX_MULT_L, x) - mul32(MIX_MULT_R, y)) >>> 0;
+      return (r ^ (r >>> XSHIFT)) >>> 0;
+    };
+    const pool = this.pool;
+    for (let i = 0; i < POOL_SIZE; i++) pool[i] = hashmix(i < entropy.length ? entropy[i] : 0);
+    for (let src = 0; src < POOL_SIZE; src++) {
+      for (let dst = 0; dst < POOL_SIZE; dst++) if (src !== dst) pool[dst] = mix(pool[dst], hashmix(pool[src]));
+    }
+    for (let src = POOL_SIZE; src < entropy.length; src++) {
+      for (let dst = 0; dst < POOL_SIZE; dst++) pool[dst] = mix(pool[dst], hashmix(entropy[src]));
+    }
+  }
+
+  /** `generate_state(n, uint32)`. */
+  generateState32(words: number): Uint32Array {
+    let hashConst = INIT_B;
+    const out = new Uint32Array(words);
+    for (let i = 0; i < words; i++) {
+      let v = (this.pool[i % POOL_SIZE] ^ hashConst) >>> 0;
+      hashConst = mul32(hashConst, MULT_B);
+      v = mul32(v, hashConst);
+      out[i] = (v ^ (v >>> XSHIFT)) >>> 0;
+    }
+    return out;
+  }
+
+  /** `generate_state(n, uint64)`: pairs of 32-bit words, little-endian. */
+  generateState64(words: number): bigint[] {
+    const w = this.generateState32(words * 2);
+    return Array.from({ length: words }, (_, i) => (BigInt(w[2 * i + 1]) << 32n) | BigInt(w[2 * i]));
+  }
 }
 
 /** numpy's PCG64 bit generator (128-bit LCG, XSL-RR output) with its 32-bit half buffering. */
@@ -64,12 +87,9 @@ export class NumpyPcg64 {
 
   /** Seeds like `np.random.default_rng(seed)` for a non-negative integer seed. */
   constructor(seed: number | bigint) {
-    const entropy = BigInt(seed);
-    if (entropy < 0n) throw new RangeError(`numpy seeds must be non-negative, got ${seed}`);
-    const w = generateState(seedSequencePool(entropy), 8);
-    const u64 = (i: number): bigint => (BigInt(w[2 * i + 1]) << 32n) | BigInt(w[2 * i]);
-    const initState = (u64(0) << 64n) | u64(1);
-    const initSeq = (u64(2) << 64n) | u64(3);
+    const [s0, s1, i0, i1] = new SeedSequence(seed).generateState64(4);
+    const initState = (s0 << 64n) | s1;
+    const initSeq = (i0 << 64n) | i1;
     this.inc = ((initSeq << 1n) | 1n) & MASK128;
     this.step();
     this.state = (this.state + initState) & MASK128;
@@ -104,10 +124,15 @@ export class NumpyPcg64 {
   /** `Generator.integers(low, high, size)` with the default int64 dtype (high exclusive). */
   integers(low: number, high: number, size: number): number[] {
     if (high <= low) throw new RangeError(`low >= high (${low} >= ${high})`);
-    const rng = BigInt(high) - 1n - BigInt(low);
     const out: number[] = [];
-    for (let i = 0; i < size; i++) out.push(Number(BigInt(low) + this.bounded(rng)));
+    for (let i = 0; i < size; i++) out.push(this.integer(low, high));
     return out;
+  }
+
+  /** One draw of `Generator.integers(low, high)` (high exclusive), the stream `integers(low, high, size)` walks. */
+  integer(low: number, high: number): number {
+    if (high <= low) throw new RangeError(`low >= high (${low} >= ${high})`);
+    return Number(BigInt(low) + this.bounded(BigInt(high) - 1n - BigInt(low)));
   }
 
   /** A uniform value in [0, rng] by Lemire's method, the 32-bit path when the range fits. */
@@ -139,5 +164,53 @@ export class NumpyPcg64 {
       }
     }
     return m >> 64n;
+  }
+}
+
+const MT_N = 624;
+
+/**
+ * NumPy's legacy `RandomState(MT19937(SeedSequence(seed)))`: MT19937 keyed from the seed sequence (first word
+ * 0x80000000, position 623), with the legacy double and the polar Box-Muller Gaussian that caches its second value.
+ */
+export class LegacyRandomState {
+  private readonly mt = new Mt19937();
+  private hasGauss = false;
+  private gauss = 0;
+
+  constructor(seed: number | bigint) {
+    const key = new SeedSequence(seed).generateState32(MT_N);
+    key[0] = 0x80000000;
+    // NumPy leaves `pos` at 623 after keying (its loop variable): the first draw tempers the last key word untwisted.
+    this.mt.setState(key, MT_N - 1);
+  }
+
+  private nextUint32(): number {
+    return this.mt.nextUint32();
+  }
+
+  /** `random_sample()`: 53-bit uniform double in [0, 1). */
+  randomSample(): number {
+    const a = this.nextUint32() >>> 5;
+    const b = this.nextUint32() >>> 6;
+    return (a * 67108864.0 + b) / 9007199254740992.0;
+  }
+
+  /** `standard_normal()` by the legacy polar method. */
+  standardNormal(): number {
+    if (this.hasGauss) {
+      this.hasGauss = false;
+      return this.gauss;
+    }
+    let x1: number, x2: number, r2: number;
+    do {
+      x1 = 2.0 * this.randomSample() - 1.0;
+      x2 = 2.0 * this.randomSample() - 1.0;
+      r2 = x1 * x1 + x2 * x2;
+    } while (r2 >= 1.0 || r2 === 0.0);
+    const f = Math.sqrt((-2.0 * Math.log(r2)) / r2);
+    this.gauss = f * x1;
+    this.hasGauss = true;
+    return f * x2;
   }
 }

@@ -5,13 +5,11 @@
  * Only the methods those callers use are here: `random`, `getrandbits`, `randbelow`, `randrange`, `randint`,
  * `choices` (weighted, bisect over cumulative weights) and `shuffle`.
  */
-const N = 624;
-const M = 397;
+import { Mt19937 } from "@atelier/core";
 
 /** A seeded generator whose output equals CPython 3.11's `random.Random(seed)` for integer seeds. */
 export class PythonRandom {
-  private readonly mt = new Uint32Array(N);
-  private index = N;
+  private readonly mt = new Mt19937();
 
   constructor(seed: number | bigint = 0) {
     this.seed(seed);
@@ -30,7 +28,7 @@ export class PythonRandom {
       n >>= 32n;
     }
     if (key.length === 0) key.push(0);
-    this.initByArray(key);
+    this.mt.seedByArray(key);
   }
 
   /** A float in [0, 1) with 53 random bits, as `random.random()`. */
@@ -109,61 +107,7 @@ export class PythonRandom {
 
   /** The next tempered 32-bit MT19937 output. */
   nextUint32(): number {
-    if (this.index >= N) this.twist();
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
-  }
-
-  private initGenrand(s: number): void {
-    const mt = this.mt;
-    mt[0] = s >>> 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
-    }
-    this.index = N;
-  }
-
-  private initByArray(key: readonly number[]): void {
-    const mt = this.mt;
-    this.initGenrand(19650218);
-    let i = 1;
-    let j = 0;
-    for (let k = Math.max(N, key.length); k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
-      i++;
-      j++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-      if (j >= key.length) j = 0;
-    }
-    for (let k = N - 1; k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
-      i++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-    }
-    mt[0] = 0x80000000;
-    this.index = N;
-  }
-
-  private twist(): void {
-    const mt = this.mt;
-    for (let i = 0; i < N; i++) {
-      const y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
-      mt[i] = mt[(i + M) % N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
-    }
-    this.index = 0;
+    return this.mt.nextUint32();
   }
 }
 

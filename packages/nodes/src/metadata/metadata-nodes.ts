@@ -17,12 +17,14 @@ import {
   ModelIdentifierField,
   namedSchema,
   OutputField,
+  SCHEDULER_NAMES,
   StringCollectionOutput,
   StringOutput,
   WithMetadata,
   z,
   type AnyInvocationDefinition,
   type OutputDefinition,
+  type SchedulerName,
 } from "@atelier/core";
 import { failField, withFieldErrors } from "../logic/field-errors.js";
 import { CUSTOM_LABEL, metadataKey, readMetadataValue, type MetadataScalarKind } from "./metadata-values.js";
@@ -51,41 +53,6 @@ export const MetadataOutput = defineOutput({
   type: "metadata_output",
   fields: { metadata: OutputField(MetadataField, { description: "Metadata Dict" }) },
 });
-
-/** InvokeAI's scheduler names, in its order. */
-export const SCHEDULER_NAMES = [
-  "ddim",
-  "ddpm",
-  "deis",
-  "deis_k",
-  "lms",
-  "lms_k",
-  "pndm",
-  "heun",
-  "heun_k",
-  "euler",
-  "euler_k",
-  "euler_a",
-  "kdpm_2",
-  "kdpm_2_k",
-  "kdpm_2_a",
-  "kdpm_2_a_k",
-  "dpmpp_2s",
-  "dpmpp_2s_k",
-  "dpmpp_2m",
-  "dpmpp_2m_k",
-  "dpmpp_2m_sde",
-  "dpmpp_2m_sde_k",
-  "dpmpp_3m",
-  "dpmpp_3m_k",
-  "dpmpp_sde",
-  "dpmpp_sde_k",
-  "er_sde",
-  "unipc",
-  "unipc_k",
-  "lcm",
-  "tcd",
-] as const;
 
 /** `scheduler_output`: `{scheduler}`. */
 export const SchedulerOutput = defineOutput({
@@ -645,7 +612,7 @@ export const MetadataToSchedulerInvocation = defineInvocation({
     if (!(SCHEDULER_NAMES as readonly unknown[]).includes(value)) {
       return failField(this, "label", `names a metadata value that is not a scheduler (${JSON.stringify(value)})`, key);
     }
-    return { scheduler: value as (typeof SCHEDULER_NAMES)[number] };
+    return { scheduler: value as SchedulerName };
   },
 });
 

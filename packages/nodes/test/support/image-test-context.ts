@@ -14,6 +14,7 @@ import {
   type Tensor,
 } from "@atelier/core";
 import { convertMode } from "../../src/image-ops/mode-conversion.js";
+import { notAvailable, sharedContextServices, testImageDto } from "./context-services.js";
 
 /** A stored image with what the node asked for when saving it. */
 export interface StoredImage {
@@ -48,21 +49,6 @@ export function createImageTestContext(): ImageTestContext {
   const tensorStore = new Map<string, Tensor>();
   const logs: Array<{ level: string; message: string }> = [];
   let counter = 0;
-  const dto = (name: string, image: RawImage, options: SaveImageOptions): ImageDTO => ({
-    image_name: name,
-    image_url: `/api/v1/images/i/${name}/full`,
-    thumbnail_url: `/api/v1/images/i/${name}/thumbnail`,
-    image_origin: "internal",
-    image_category: options.imageCategory ?? "general",
-    width: image.width,
-    height: image.height,
-    created_at: new Date(0).toISOString(),
-    updated_at: new Date(0).toISOString(),
-    is_intermediate: false,
-    starred: false,
-    has_workflow: false,
-    board_id: options.boardId ?? null,
-  });
   const put = (image: RawImage, name: string, options: SaveImageOptions) => {
     if (image.data.length !== image.width * image.height * { L: 1, LA: 2, RGB: 3, RGBA: 4 }[image.mode]) {
       throw new Error(
@@ -75,7 +61,14 @@ export function createImageTestContext(): ImageTestContext {
       mode: image.mode,
       data: new Uint8Array(image.data),
     };
-    const record = { image: copy, dto: dto(name, copy, options), options };
+    const record = {
+      image: copy,
+      dto: testImageDto(name, copy.width, copy.height, {
+        image_category: options.imageCategory ?? "general",
+        board_id: options.boardId ?? null,
+      }),
+      options,
+    };
     stored.set(name, record);
     return record.dto;
   };
@@ -84,10 +77,14 @@ export function createImageTestContext(): ImageTestContext {
     if (!s) throw new TestStoreNotFoundError("image", name);
     return s;
   };
-  const notHere = (what: string) => (): never => {
-    throw new Error(`${what} is not available in the image test context`);
-  };
-  const abort = new AbortController();
+  const notHere = notAvailable("image test context");
+  const shared = sharedContextServices({
+    contextName: "image test context",
+    tensors: tensorStore,
+    logs,
+    missing: (what, name) => new TestStoreNotFoundError(what, name),
+    nextId: () => ++counter,
+  });
   return {
     stored,
     tensorStore,
@@ -121,50 +118,12 @@ export function createImageTestContext(): ImageTestContext {
         return `/memory/${name}`;
       },
     },
-    tensors: {
-      async save(tensor) {
-        const name = `Tensor_${++counter}`;
-        tensorStore.set(name, cloneTensor(tensor));
-        return name;
-      },
-      async load(name) {
-        const t = tensorStore.get(name);
-        if (!t) throw new TestStoreNotFoundError("tensor", name);
-        return cloneTensor(t);
-      },
-    },
+    tensors: shared.tensors,
     conditioning: { save: notHere("conditioning.save"), load: notHere("conditioning.load") },
-    models: {
-      exists: async () => false,
-      getConfig: notHere("models.getConfig"),
-      load: notHere("models.load"),
-      loadByAttrs: notHere("models.loadByAttrs"),
-      loadLocalModel: notHere("models.loadLocalModel"),
-      loadRemoteModel: notHere("models.loadRemoteModel"),
-      downloadAndCacheModel: notHere("models.downloadAndCacheModel"),
-      searchByAttrs: async () => [],
-      searchByPath: async () => [],
-    },
-    logger: {
-      debug: (message) => void logs.push({ level: "debug", message }),
-      info: (message) => void logs.push({ level: "info", message }),
-      warning: (message) => void logs.push({ level: "warning", message }),
-      error: (message) => void logs.push({ level: "error", message }),
-    },
-    config: { get: () => ({}) },
-    util: {
-      isCanceled: () => abort.signal.aborted,
-      signal: abort.signal,
-      signalProgress: () => undefined,
-      sdStepCallback: () => undefined,
-      fluxStepCallback: () => undefined,
-    },
-    boards: {
-      create: notHere("boards.create"),
-      getDto: notHere("boards.getDto"),
-      getAll: async () => [],
-      addImageToBoard: notHere("boards.addImageToBoard"),
-      getAllImageNamesForBoard: async () => [],
-    },
+    models: shared.models,
+    logger: shared.logger,
+    config: shared.config,
+    util: shared.util,
+    boards: shared.boards,
   };
 }

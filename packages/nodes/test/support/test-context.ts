@@ -3,7 +3,6 @@
  * logger records messages. Replace with the engine's real context when tests need storage on disk.
  */
 import {
-  cloneTensor,
   type ConditioningFieldData,
   type ImageDTO,
   type InvocationContext,
@@ -11,6 +10,7 @@ import {
   type RawImage,
   type Tensor,
 } from "@atelier/core";
+import { sharedContextServices, testImageDto } from "./context-services.js";
 
 /** The context plus handles tests use to seed and inspect it. */
 export interface TestContext extends InvocationContext {
@@ -31,25 +31,13 @@ export function createTestContext(): TestContext {
   const logs: Array<{ level: string; message: string }> = [];
   let counter = 0;
   const missing = (what: string, name: string): Error => new Error(`${what} ${JSON.stringify(name)} not found`);
-  const now = new Date(0).toISOString();
-  const dtoFor = (name: string, width: number, height: number): ImageDTO => ({
-    image_name: name,
-    image_url: `/api/v1/images/i/${name}/full`,
-    thumbnail_url: `/api/v1/images/i/${name}/thumbnail`,
-    image_origin: "internal",
-    image_category: "general",
-    width,
-    height,
-    created_at: now,
-    updated_at: now,
-    is_intermediate: false,
-    starred: false,
-    has_workflow: false,
+  const shared = sharedContextServices({
+    contextName: "test context",
+    tensors,
+    logs,
+    missing,
+    nextId: () => ++counter,
   });
-  const abort = new AbortController();
-  const notHere = (what: string) => (): never => {
-    throw new Error(`${what} is not available in the test context`);
-  };
   const ctx: TestContext = {
     store: { tensors, images, logs },
     addImage(name, options = {}) {
@@ -57,7 +45,7 @@ export function createTestContext(): TestContext {
       const height = options.height ?? 8;
       images.set(name, {
         image: { width, height, mode: "RGB", data: new Uint8Array(width * height * 3) },
-        dto: dtoFor(name, width, height),
+        dto: testImageDto(name, width, height),
         metadata: options.metadata ?? null,
       });
       return name;
@@ -66,8 +54,8 @@ export function createTestContext(): TestContext {
       async save(image) {
         const raw = image as RawImage;
         const name = `image_${++counter}.png`;
-        images.set(name, { image: raw, dto: dtoFor(name, raw.width, raw.height), metadata: null });
-        return dtoFor(name, raw.width, raw.height);
+        images.set(name, { image: raw, dto: testImageDto(name, raw.width, raw.height), metadata: null });
+        return testImageDto(name, raw.width, raw.height);
       },
       async getImage(name) {
         const entry = images.get(name);
@@ -88,18 +76,7 @@ export function createTestContext(): TestContext {
         return `/tmp/test-images/${name}`;
       },
     },
-    tensors: {
-      async save(tensor) {
-        const name = `Tensor_${++counter}`;
-        tensors.set(name, cloneTensor(tensor));
-        return name;
-      },
-      async load(name) {
-        const t = tensors.get(name);
-        if (!t) throw missing("tensor", name);
-        return cloneTensor(t);
-      },
-    },
+    tensors: shared.tensors,
     conditioning: {
       async save(data) {
         const name = `ConditioningFieldData_${++counter}`;
@@ -112,38 +89,11 @@ export function createTestContext(): TestContext {
         return c;
       },
     },
-    models: {
-      exists: async () => false,
-      getConfig: notHere("models.getConfig"),
-      load: notHere("models.load"),
-      loadByAttrs: notHere("models.loadByAttrs"),
-      loadLocalModel: notHere("models.loadLocalModel"),
-      loadRemoteModel: notHere("models.loadRemoteModel"),
-      downloadAndCacheModel: notHere("models.downloadAndCacheModel"),
-      searchByAttrs: async () => [],
-      searchByPath: async () => [],
-    },
-    logger: {
-      debug: (message) => void logs.push({ level: "debug", message }),
-      info: (message) => void logs.push({ level: "info", message }),
-      warning: (message) => void logs.push({ level: "warning", message }),
-      error: (message) => void logs.push({ level: "error", message }),
-    },
-    config: { get: () => ({}) },
-    util: {
-      isCanceled: () => abort.signal.aborted,
-      signal: abort.signal,
-      signalProgress: () => undefined,
-      sdStepCallback: () => undefined,
-      fluxStepCallback: () => undefined,
-    },
-    boards: {
-      create: notHere("boards.create"),
-      getDto: notHere("boards.getDto"),
-      getAll: async () => [],
-      addImageToBoard: notHere("boards.addImageToBoard"),
-      getAllImageNamesForBoard: async () => [],
-    },
+    models: shared.models,
+    logger: shared.logger,
+    config: shared.config,
+    util: shared.util,
+    boards: shared.boards,
   };
   return ctx;
 }

@@ -2,6 +2,10 @@
  * Builds schedulers by InvokeAI name (its `SCHEDULER_MAP`: class + config overrides) or by diffusers class name,
  * from a model's scheduler_config.json the way diffusers' `from_config` does.
  */
+import {
+  SCHEDULER_NAMES as INVOKEAI_SCHEDULER_NAMES,
+  type SchedulerName as InvokeAISchedulerName,
+} from "@atelier/core";
 import { DDIMScheduler, DDIM_DEFAULTS } from "./ddim.js";
 import { DDPMScheduler, DDPM_DEFAULTS } from "./ddpm.js";
 import { DEISMultistepScheduler, DEIS_DEFAULTS } from "./deis-multistep.js";
@@ -56,40 +60,11 @@ export const SCHEDULER_CLASSES: Readonly<Record<string, SchedulerClass>> = {
   FlowMatchEulerDiscreteScheduler: cls(FLOW_MATCH_EULER_DEFAULTS, (c) => new FlowMatchEulerDiscreteScheduler(c)),
 };
 
-/** InvokeAI's scheduler names (the `scheduler` field of denoise_latents), plus FLUX's flow-matching Euler. */
-export const SCHEDULER_NAMES = [
-  "ddim",
-  "ddpm",
-  "deis",
-  "deis_k",
-  "lms",
-  "lms_k",
-  "pndm",
-  "heun",
-  "heun_k",
-  "euler",
-  "euler_k",
-  "euler_a",
-  "kdpm_2",
-  "kdpm_2_k",
-  "kdpm_2_a",
-  "kdpm_2_a_k",
-  "dpmpp_2s",
-  "dpmpp_2s_k",
-  "dpmpp_sde",
-  "dpmpp_sde_k",
-  "dpmpp_2m",
-  "dpmpp_2m_k",
-  "dpmpp_2m_sde",
-  "dpmpp_2m_sde_k",
-  "dpmpp_3m",
-  "dpmpp_3m_k",
-  "unipc",
-  "unipc_k",
-  "lcm",
-  "tcd",
+/** The names the engine builds a scheduler for: InvokeAI's `SCHEDULER_NAMES` less `er_sde`, plus FLUX's flow-matching Euler. */
+export const SCHEDULER_NAMES: readonly (Exclude<InvokeAISchedulerName, "er_sde"> | "flow_match_euler")[] = [
+  ...INVOKEAI_SCHEDULER_NAMES.filter((n): n is Exclude<InvokeAISchedulerName, "er_sde"> => n !== "er_sde"),
   "flow_match_euler",
-] as const;
+];
 
 /** One of `SCHEDULER_NAMES`. */
 export type SchedulerName = (typeof SCHEDULER_NAMES)[number];

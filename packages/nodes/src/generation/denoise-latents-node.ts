@@ -12,6 +12,7 @@ import {
   InputField,
   LatentsField,
   LatentsOutput,
+  SCHEDULER_NAMES,
   toFloat32,
   TorchCpuGenerator,
   UNetField,
@@ -32,40 +33,6 @@ import {
   scalarFeed,
   type OnnxPart,
 } from "./onnx-parts.js";
-
-/** InvokeAI's scheduler names (the `scheduler` field of the denoise nodes). */
-export const SD_SCHEDULER_NAMES = [
-  "ddim",
-  "ddpm",
-  "deis",
-  "deis_k",
-  "lms",
-  "lms_k",
-  "pndm",
-  "heun",
-  "heun_k",
-  "euler",
-  "euler_k",
-  "euler_a",
-  "kdpm_2",
-  "kdpm_2_k",
-  "kdpm_2_a",
-  "kdpm_2_a_k",
-  "dpmpp_2s",
-  "dpmpp_2s_k",
-  "dpmpp_sde",
-  "dpmpp_sde_k",
-  "dpmpp_2m",
-  "dpmpp_2m_k",
-  "dpmpp_2m_sde",
-  "dpmpp_2m_sde_k",
-  "dpmpp_3m",
-  "dpmpp_3m_k",
-  "unipc",
-  "unipc_k",
-  "lcm",
-  "tcd",
-] as const;
 
 /** The seed InvokeAI gives the scheduler's step-noise generator (Python's `seed ^ 0xFFFFFFFF` on a uint32). */
 export function stepNoiseSeed(seed: number): number {
@@ -249,7 +216,7 @@ export const DenoiseLatentsInvocation = defineInvocation({
       default: 1,
       description: "When to stop denoising, expressed a percentage of total steps",
     }),
-    scheduler: InputField(z.enum(SD_SCHEDULER_NAMES), {
+    scheduler: InputField(z.enum(SCHEDULER_NAMES), {
       default: "euler",
       description: "Scheduler to use during inference",
       ui_type: "SchedulerField",

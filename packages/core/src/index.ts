@@ -1,4 +1,3 @@
-export {};
 export * from "./errors.js";
 export * from "./raw-image.js";
 export * from "./tensor.js";

@@ -1,4 +1,3 @@
-export {};
 export * from "./blobs/index.js";
 export * from "./image-files/index.js";
 export * from "./object-store/index.js";

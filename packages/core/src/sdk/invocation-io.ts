@@ -44,13 +44,28 @@ function checkFieldValue(
   return checkValue(spec.schema, value);
 }
 
+/** A default as a node gets it: objects and lists copied (a node may change its inputs), primitives as they are. */
+function defaultValue(value: unknown): unknown {
+  return typeof value === "object" && value !== null ? structuredClone(value) : value;
+}
+
+// Object.entries of a definition's fields, kept per fields object: parsing runs once per node run.
+// Definitions are immutable once defined.
+const fieldEntriesCache = new WeakMap<object, readonly (readonly [string, unknown])[]>();
+
+function fieldEntries<S>(fields: Readonly<Record<string, S>>): readonly (readonly [string, S])[] {
+  let entries = fieldEntriesCache.get(fields);
+  if (entries === undefined) fieldEntriesCache.set(fields, (entries = Object.entries(fields)));
+  return entries as readonly (readonly [string, S])[];
+}
+
 /**
  * Checks the literal values present on a node JSON object (graph-load time). Inputs that will arrive by edge may be
  * missing; a direct input without default may not. Each problem names the field, the value and what is wrong.
  */
 export function validateNodeValues(def: NodeFieldsView, node: Readonly<Record<string, unknown>>): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  for (const [name, spec] of Object.entries(def.fields)) {
+  for (const [name, spec] of fieldEntries(def.fields)) {
     const value = node[name];
     if (name === "type") {
       if (value !== undefined && value !== def.type) {
@@ -91,11 +106,11 @@ export function parseInvocationInputs(
   if (def.allowExtraFields) {
     for (const [k, v] of Object.entries(node)) if (!(k in def.fields)) self[k] = v;
   }
-  for (const [name, spec] of Object.entries(def.fields)) {
+  for (const [name, spec] of fieldEntries(def.fields)) {
     if (name === "id" || name === "type") continue;
     let value = node[name];
     if (value === undefined) {
-      if (spec.hasDefault) value = structuredClone(spec.default);
+      if (spec.hasDefault) value = defaultValue(spec.default);
       else if (spec.input !== "direct") value = null;
       else throw new MissingInputError(def.type, id, name);
     }
@@ -118,6 +133,10 @@ export interface OutputOrigin {
   readonly nodeId: string;
 }
 
+function outputFailure(output: OutputDefinition, origin: OutputOrigin, problem: string, field?: string): never {
+  throw new NodeOutputError(origin.nodeType, origin.nodeId, output.type, problem, field);
+}
+
 /**
  * Validates what `invoke` returned against the output definition and adds `type`. Throws NodeOutputError for a
  * missing, unknown or invalid field, or a wrong `type`.
@@ -127,30 +146,29 @@ export function parseInvocationOutput(
   value: unknown,
   origin: OutputOrigin,
 ): InvocationOutputObject {
-  const fail = (problem: string, field?: string): never => {
-    throw new NodeOutputError(origin.nodeType, origin.nodeId, output.type, problem, field);
-  };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return fail(`expected an object with fields ${Object.keys(output.fields).join(", ")}`);
+    return outputFailure(output, origin, `expected an object with fields ${Object.keys(output.fields).join(", ")}`);
   }
   const raw = value as Record<string, unknown>;
-  if (raw.type !== undefined && raw.type !== output.type) fail(`type must be ${JSON.stringify(output.type)}`, "type");
+  if (raw.type !== undefined && raw.type !== output.type)
+    outputFailure(output, origin, `type must be ${JSON.stringify(output.type)}`, "type");
   for (const key of Object.keys(raw)) {
-    if (!(key in output.fields) && key !== "type" && key !== "output_meta") fail("is not a field of this output", key);
+    if (!(key in output.fields) && key !== "type" && key !== "output_meta")
+      outputFailure(output, origin, "is not a field of this output", key);
   }
   const result: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(output.fields)) {
+  for (const [name, spec] of fieldEntries(output.fields)) {
     let v = raw[name];
     if (v === undefined) {
-      if (!spec.hasDefault) fail("is missing", name);
-      v = structuredClone(spec.default);
+      if (!spec.hasDefault) outputFailure(output, origin, "is missing", name);
+      v = defaultValue(spec.default);
     }
     if (v === null && spec.hasDefault && spec.default === null && !acceptsNull(spec.schema)) {
       result[name] = null;
       continue;
     }
     const check = checkValue(spec.schema, v);
-    if (!check.ok) fail(`${check.problem}; got ${previewValue(v)}`, name);
+    if (!check.ok) outputFailure(output, origin, `${check.problem}; got ${previewValue(v)}`, name);
     else result[name] = check.value;
   }
   if (raw.output_meta !== undefined) result.output_meta = raw.output_meta;

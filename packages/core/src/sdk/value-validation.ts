@@ -32,6 +32,31 @@ function branches(schema: z.ZodType, depth = 0): SchemaView[] {
   }
 }
 
+/** What coerceValue needs to know of a schema, worked out once per schema (zod schemas are immutable). */
+interface CoercionPlan {
+  readonly numberToString: boolean;
+  readonly list: Extract<SchemaView, { kind: "array" }> | undefined;
+  readonly container: Extract<SchemaView, { kind: "object" | "record" }> | undefined;
+}
+
+const coercionPlans = new WeakMap<z.ZodType, CoercionPlan>();
+
+function coercionPlan(schema: z.ZodType): CoercionPlan {
+  let plan = coercionPlans.get(schema);
+  if (plan === undefined) {
+    const views = branches(schema);
+    const list = views.find((v) => v.kind === "array");
+    const container = views.find((v) => v.kind === "object" || v.kind === "record");
+    plan = {
+      numberToString: wantsStringNotNumber(views),
+      list: list?.kind === "array" ? list : undefined,
+      container: container?.kind === "object" || container?.kind === "record" ? container : undefined,
+    };
+    coercionPlans.set(schema, plan);
+  }
+  return plan;
+}
+
 /**
  * Applies the coercions pydantic's lax mode (with `coerce_numbers_to_str`) does for InvokeAI nodes and zod does
  * not: int|float → str where only a string is accepted, recursively through lists and objects. int → float needs
@@ -39,15 +64,17 @@ function branches(schema: z.ZodType, depth = 0): SchemaView[] {
  */
 export function coerceValue(schema: z.ZodType, value: unknown, depth = 0): unknown {
   if (depth > 32 || value === null || value === undefined) return value;
-  const views = branches(schema);
-  if (typeof value === "number") return wantsStringNotNumber(views) ? String(value) : value;
+  // Only numbers, lists and objects are ever changed: strings and booleans need no look at the schema.
+  if (typeof value !== "number" && typeof value !== "object") return value;
+  const plan = coercionPlan(schema);
+  if (typeof value === "number") return plan.numberToString ? String(value) : value;
   if (Array.isArray(value)) {
-    const list = views.find((v) => v.kind === "array");
-    if (list?.kind === "array") return value.map((item) => coerceValue(list.item, item, depth + 1));
+    const list = plan.list;
+    if (list !== undefined) return value.map((item) => coerceValue(list.item, item, depth + 1));
     return value;
   }
   if (isPlainObject(value)) {
-    const obj = views.find((v) => v.kind === "object" || v.kind === "record");
+    const obj = plan.container;
     if (obj?.kind === "object") {
       const out: Record<string, unknown> = { ...value };
       for (const [k, s] of Object.entries(obj.shape)) if (k in out) out[k] = coerceValue(s, out[k], depth + 1);

@@ -48,12 +48,16 @@ export class EventBus {
       payload.timestamp === undefined ? { ...payload, timestamp: Math.floor(Date.now() / 1000) } : payload
     ) as EventPayloads[K];
     const handlers = this.#handlers.get(name);
-    if (handlers !== undefined) {
-      for (const handler of [...handlers]) this.#call(name, () => (handler as EventHandler<K>)(stamped));
+    // Handlers run over a snapshot (one may unsubscribe or subscribe others); a lone handler needs no copy.
+    if (handlers !== undefined && handlers.size > 0) {
+      if (handlers.size === 1) this.#call(name, handlers.values().next().value as EventHandler<K>, stamped);
+      else for (const handler of [...handlers]) this.#call(name, handler as EventHandler<K>, stamped);
     }
-    if (this.#anyHandlers.size > 0) {
+    const anyHandlers = this.#anyHandlers;
+    if (anyHandlers.size > 0) {
       const event = { name, payload: stamped } as AtelierEvent;
-      for (const handler of [...this.#anyHandlers]) this.#call(name, () => handler(event));
+      if (anyHandlers.size === 1) this.#call(name, anyHandlers.values().next().value!, event);
+      else for (const handler of [...anyHandlers]) this.#call(name, handler, event);
     }
     return stamped;
   }
@@ -110,9 +114,9 @@ export class EventBus {
     return total;
   }
 
-  #call(name: EventName, invoke: () => void | Promise<void>): void {
+  #call<P>(name: EventName, handler: (payload: P) => void | Promise<void>, payload: P): void {
     try {
-      const result = invoke();
+      const result = handler(payload);
       if (result instanceof Promise) result.catch((error: unknown) => this.#report(name, error));
     } catch (error) {
       this.#report(name, error);

@@ -28,6 +28,7 @@ interface Entry {
 
 // Keys up to this length are kept as they are (exact, and cheaper than hashing); longer ones are hashed.
 const MAX_PLAIN_KEY = 512;
+const NO_NAMES: readonly string[] = Object.freeze([]);
 // How deep to look into an output for object names.
 const MAX_NAME_DEPTH = 8;
 
@@ -37,14 +38,10 @@ const MAX_NAME_DEPTH = 8;
  * same work always gives the same text.
  */
 export function invocationCacheKey(type: string, version: string, inputs: Readonly<Record<string, unknown>>): string {
-  let body = "";
-  for (const key in inputs) {
-    if (key === "id") continue;
-    const v = inputs[key];
-    if (v === undefined) continue;
-    body += `${JSON.stringify(key)}:${JSON.stringify(v)},`;
-  }
-  const text = `${type}@${version}{${body}}`;
+  // One JSON.stringify of the inputs without `id` (undefined values drop out), cheaper than one per field.
+  const body: Record<string, unknown> = {};
+  for (const key in inputs) if (key !== "id") body[key] = inputs[key];
+  const text = `${type}@${version}${JSON.stringify(body)}`;
   return text.length <= MAX_PLAIN_KEY ? text : `#${createHash("sha256").update(text).digest("base64")}`;
 }
 
@@ -111,8 +108,10 @@ export class InvocationCache {
   save(key: string, output: Readonly<Record<string, unknown>>): void {
     if (!this.#enabled) return;
     if (this.#entries.has(key)) this.#remove(key);
-    const names: string[] = [];
-    collectNames(output, names, 0);
+    const found: string[] = [];
+    collectNames(output, found, 0);
+    // Most outputs refer to no stored object: they share one empty list.
+    const names = found.length === 0 ? NO_NAMES : found;
     this.#entries.set(key, { output, names });
     for (const name of names) {
       let keys = this.#byName.get(name);

@@ -57,6 +57,8 @@ export interface EngineInvocationContext extends InvocationContext {
   readonly data: InvocationContextData;
   /** Resolves once every progress event the node signalled has been emitted; await it before `invocation_complete`. */
   settle(): Promise<void>;
+  /** True while no progress event is queued, so that settle() need not be awaited. */
+  readonly settled: boolean;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -214,6 +216,10 @@ class NodeContext implements EngineInvocationContext {
 
   settle(): Promise<void> {
     return this.#progress?.settle() ?? Promise.resolve();
+  }
+
+  get settled(): boolean {
+    return this.#progress === undefined || !this.#progress.busy;
   }
 
   #reporter(): ProgressReporter {

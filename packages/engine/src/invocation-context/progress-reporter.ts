@@ -47,6 +47,11 @@ export class ProgressReporter {
       });
   }
 
+  /** Whether progress events are still queued (settle() has something to wait for). */
+  get busy(): boolean {
+    return this.#pending > 0;
+  }
+
   /** Resolves once every queued progress event has been sent. */
   async settle(): Promise<void> {
     while (this.#pending > 0) await this.#tail;

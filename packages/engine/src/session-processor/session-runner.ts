@@ -21,7 +21,7 @@ import { invocationCacheKey, type InvocationCache } from "../invocation-cache/in
 import { formatStatsTable, InvocationStatsCollector, type SessionStatsSummary } from "../invocation-stats/index.js";
 import type { Logger } from "../logging/index.js";
 import type { QueueItemError, SessionQueue } from "../session-queue/index.js";
-import type { ContextFactory, InvocationDefinitions } from "./context-factory.js";
+import type { ContextFactory, InvocationDefinitions, ProcessorContext } from "./context-factory.js";
 import type { ItemRun } from "./item-run.js";
 import { ProcessorShutdownError, SessionStalledError } from "./processor-errors.js";
 
@@ -203,47 +203,42 @@ export class SessionRunner {
 
   /** Runs one node; false when it failed or was canceled (the run must stop). */
   async #runNode(env: NodeEnv, node: ReadyNode): Promise<boolean> {
-    const { registry, events, cache } = this.#o;
+    const { registry, cache } = this.#o;
     const { run, state, stats } = env;
     const started = performance.now();
     const def = registry.get(node.type);
-    // One object per node: `invocation` becomes the parsed inputs once they are known.
-    const data: Mutable<InvocationContextData> = {
-      queueItem: run.queueItem,
-      sourceGraph: env.sourceGraph,
-      invocation: node.node,
-      sourceNodeId: node.sourceId,
-      executionId: node.id,
-      cancel: run.cancel,
+    // One object per node: `invocation` becomes the parsed inputs once they are known. The event fields shared by
+    // started/complete/error are built from it at most once (see #eventBase); no closures per node.
+    const nodeRun: NodeRun = {
+      data: {
+        queueItem: run.queueItem,
+        sourceGraph: env.sourceGraph,
+        invocation: node.node,
+        sourceNodeId: node.sourceId,
+        executionId: node.id,
+        cancel: run.cancel,
+      },
+      base: undefined,
+      announced: false,
     };
-    // The shared event fields are built once per node, and only when someone listens; the timestamp is set here so
-    // that the bus does not copy each payload to stamp it.
-    let base: (ReturnType<typeof invocationEventBase> & { timestamp: number }) | undefined;
-    const eventBase = () => (base ??= { ...invocationEventBase(data), timestamp: Math.floor(Date.now() / 1000) });
-    let announced = false;
-    const announce = () => {
-      if (announced) return;
-      announced = true;
-      if (events !== undefined && events.listenerCount("invocation_started") > 0)
-        events.emit("invocation_started", eventBase());
-    };
+    const data = nodeRun.data;
     let output: NodeOutput;
     let cached = false;
     try {
       if (def === undefined) throw new UnknownNodeTypeError(node.sourceId, node.type);
       if (node.type === ITERATE_TYPE) {
-        announce();
+        this.#announce(nodeRun);
         // The collection arrives by reference; validating it on each of its N copies would cost O(N²).
         const collection = node.node.collection as unknown[];
         const index = node.node.index as number;
         output = { item: collection[index], index, total: collection.length, type: def.outputType };
       } else if (node.type === COLLECT_TYPE) {
-        announce();
+        this.#announce(nodeRun);
         output = { collection: node.node.collection, type: def.outputType };
       } else {
         const self = parseInvocationInputs(def, node.node);
         data.invocation = self;
-        announce();
+        this.#announce(nodeRun);
         const key =
           cache !== undefined && cache.enabled && self.use_cache
             ? invocationCacheKey(def.type, def.version, self)
@@ -253,54 +248,96 @@ export class SessionRunner {
           output = hit;
           cached = true;
         } else {
-          output = await this.#invoke(def, self, data);
+          // A node that returns synchronously (and signals no progress) is finished without an await.
+          const result = this.#invoke(def, self, data);
+          output = isPromiseLike(result) ? await result : result;
           if (key !== undefined) cache!.save(key, output);
         }
       }
       state.complete(node.id, output);
     } catch (error) {
-      if (run.stopped && (error instanceof CanceledError || (error as { name?: string })?.name === "AbortError"))
-        return false;
-      // complete() records an iterate whose collection is not a list itself before throwing.
-      if (!state.hasError()) state.fail(node.id, error);
-      announce();
-      if (events !== undefined && events.listenerCount("invocation_error") > 0) {
-        const fields = errorFields(error);
-        events.emit("invocation_error", {
-          ...eventBase(),
-          error_type: fields.error_type,
-          error_message: fields.error_message,
-          error_traceback: fields.error_traceback ?? "",
-        });
-      }
-      this.#o.logger?.error(
-        `Node ${node.sourceId} (${node.type}) failed: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          queue_item_id: run.item.item_id,
-          session_id: run.item.session_id,
-          node_id: node.sourceId,
-          node_type: node.type,
-          ...(error instanceof AtelierError ? {} : { err: error }),
-        },
-      );
+      this.#nodeFailed(env, node, nodeRun, error);
       return false;
     }
     const ended = performance.now();
     stats.record(node.type, ended - started, ended, cached);
+    const events = this.#o.events;
     if (events !== undefined && events.listenerCount("invocation_complete") > 0) {
-      events.emit("invocation_complete", { ...eventBase(), result: output as Record<string, unknown> });
+      const payload = { ...this.#eventBase(nodeRun), result: output as Record<string, unknown> };
+      events.emit("invocation_complete", payload);
     }
     return true;
   }
 
-  async #invoke(
+  /** The event fields of this node run, stamped with the time of the first event (built once, on demand). */
+  #eventBase(nodeRun: NodeRun): EventBase {
+    if (nodeRun.base === undefined) {
+      // Stamped here so that the bus does not copy each payload to stamp it.
+      const base = invocationEventBase(nodeRun.data) as EventBase;
+      base.timestamp = Math.floor(Date.now() / 1000);
+      nodeRun.base = base;
+    }
+    return nodeRun.base;
+  }
+
+  /** Emits invocation_started once per node run, when someone listens. */
+  #announce(nodeRun: NodeRun): void {
+    if (nodeRun.announced) return;
+    nodeRun.announced = true;
+    const events = this.#o.events;
+    if (events !== undefined && events.listenerCount("invocation_started") > 0)
+      events.emit("invocation_started", this.#eventBase(nodeRun));
+  }
+
+  /** Records a node failure in the state, emits invocation_error and logs it; a cancel is not a failure. */
+  #nodeFailed(env: NodeEnv, node: ReadyNode, nodeRun: NodeRun, error: unknown): void {
+    const { run, state } = env;
+    const events = this.#o.events;
+    if (run.stopped && (error instanceof CanceledError || (error as { name?: string })?.name === "AbortError")) return;
+    // complete() records an iterate whose collection is not a list itself before throwing.
+    if (!state.hasError()) state.fail(node.id, error);
+    this.#announce(nodeRun);
+    if (events !== undefined && events.listenerCount("invocation_error") > 0) {
+      const fields = errorFields(error);
+      events.emit("invocation_error", {
+        ...this.#eventBase(nodeRun),
+        error_type: fields.error_type,
+        error_message: fields.error_message,
+        error_traceback: fields.error_traceback ?? "",
+      });
+    }
+    this.#o.logger?.error(
+      `Node ${node.sourceId} (${node.type}) failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        queue_item_id: run.item.item_id,
+        session_id: run.item.session_id,
+        node_id: node.sourceId,
+        node_type: node.type,
+        ...(error instanceof AtelierError ? {} : { err: error }),
+      },
+    );
+  }
+
+  /** Invokes the node with a fresh context; a promise only when the node or its progress events need waiting for. */
+  #invoke(
     def: AnyInvocationDefinition,
     self: Record<string, unknown> & { id: string; type: string },
     data: InvocationContextData,
-  ): Promise<NodeOutput> {
+  ): NodeOutput | Promise<NodeOutput> {
     const context = this.#o.createContext(data);
-    let raw: unknown = def.invoke.call(self as never, context);
-    if (isPromiseLike(raw)) raw = await raw;
+    const raw: unknown = def.invoke.call(self as never, context);
+    if (isPromiseLike(raw) || (context.settle !== undefined && context.settled !== true))
+      return this.#finishAsync(def, self, context, raw);
+    return parseInvocationOutput(def.output, raw, { nodeType: def.type, nodeId: self.id });
+  }
+
+  async #finishAsync(
+    def: AnyInvocationDefinition,
+    self: Record<string, unknown> & { id: string; type: string },
+    context: ProcessorContext,
+    pending: unknown,
+  ): Promise<NodeOutput> {
+    const raw: unknown = isPromiseLike(pending) ? await pending : pending;
     const output = parseInvocationOutput(def.output, raw, { nodeType: def.type, nodeId: self.id });
     // Progress events the node signalled go out before its invocation_complete.
     if (context.settle !== undefined) await context.settle();
@@ -309,6 +346,15 @@ export class SessionRunner {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+type EventBase = ReturnType<typeof invocationEventBase> & { timestamp: number };
+
+/** Per-node bookkeeping of #runNode. */
+interface NodeRun {
+  readonly data: Mutable<InvocationContextData>;
+  base: EventBase | undefined;
+  announced: boolean;
+}
 
 interface NodeEnv {
   readonly run: ItemRun;

@@ -38,6 +38,10 @@ export type MixinValues<M> = [M] extends [never]
   : UnionToIntersection<M extends Mixin<infer F> ? InputValues<F> : never>;
 
 /** The attributes every node has. */
+/** What limits a node's run: the GPU (one at a time per session), the CPU or the network. */
+export type Bottleneck = "gpu" | "cpu" | "network";
+const BOTTLENECKS: readonly Bottleneck[] = ["gpu", "cpu", "network"];
+
 export interface NodeAttributes<T extends string = string> {
   id: string;
   type: T;
@@ -70,6 +74,11 @@ export interface InvocationConfig<
   /** Whether outputs may be served from the invocation cache (default true). */
   readonly useCache?: boolean;
   readonly classification?: Classification;
+  /**
+   * What limits the node: `gpu` nodes (model inference) never run beside another `gpu` node of the same session;
+   * `cpu` (the default) and `network` nodes may run in parallel up to config `max_concurrent_nodes`.
+   */
+  readonly bottleneck?: Bottleneck;
   readonly mixins?: readonly M[];
   readonly inputs: I;
   readonly output: O;
@@ -100,6 +109,7 @@ export interface InvocationDefinition<
   readonly version: string;
   readonly useCache: boolean;
   readonly classification: Classification;
+  readonly bottleneck: Bottleneck;
   readonly nodePack: string;
   readonly schemaName: string;
   readonly description?: string;
@@ -234,6 +244,13 @@ export function defineInvocation<
   if (!CLASSIFICATIONS.includes(classification)) {
     throw new NodeDefinitionError(`${where}: unknown classification ${JSON.stringify(classification)}`, nodeDetail);
   }
+  const bottleneck = config.bottleneck ?? "cpu";
+  if (!BOTTLENECKS.includes(bottleneck)) {
+    throw new NodeDefinitionError(
+      `${where}: bottleneck must be one of ${BOTTLENECKS.join(", ")}, got ${JSON.stringify(bottleneck)}`,
+      nodeDetail,
+    );
+  }
   const useCache = config.useCache ?? true;
   if (typeof useCache !== "boolean") throw new NodeDefinitionError(`${where}: useCache must be a boolean`, nodeDetail);
   if (config.tags !== undefined && (!Array.isArray(config.tags) || config.tags.some((t) => typeof t !== "string"))) {
@@ -291,6 +308,7 @@ export function defineInvocation<
     version,
     useCache,
     classification,
+    bottleneck,
     nodePack: config.nodePack ?? "invokeai",
     schemaName,
     ...(config.description === undefined ? {} : { description: config.description }),

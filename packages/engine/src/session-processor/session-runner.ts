@@ -175,13 +175,28 @@ export class SessionRunner {
 
   async #runConcurrent(env: NodeEnv, next: { at: number }): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    // GPU-bound nodes run one at a time; those handed out while the GPU is busy wait here in order.
+    const waitingForGpu: ReadyNode[] = [];
+    let gpuBusy = false;
     let failed = false;
+    const isGpu = (node: ReadyNode) => this.#o.registry.get(node.type)?.bottleneck === "gpu";
+    const takeNext = (): ReadyNode | undefined => {
+      if (!gpuBusy && waitingForGpu.length > 0) return waitingForGpu.shift();
+      for (let node = env.state.next(); node !== undefined; node = env.state.next()) {
+        if (!gpuBusy || !isGpu(node)) return node;
+        waitingForGpu.push(node);
+      }
+      return undefined;
+    };
     for (;;) {
       while (!env.run.stopped && !failed && inFlight.size < this.#o.maxConcurrentNodes) {
-        const node = env.state.next();
+        const node = takeNext();
         if (node === undefined) break;
+        const gpu = isGpu(node);
+        if (gpu) gpuBusy = true;
         const p: Promise<void> = this.#runNode(env, node).then((ok) => {
           if (!ok) failed = true;
+          if (gpu) gpuBusy = false;
           inFlight.delete(p);
         });
         inFlight.add(p);

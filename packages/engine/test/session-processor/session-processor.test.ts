@@ -288,6 +288,24 @@ describe("SessionProcessor", () => {
     expect(overlap()).toBeLessThanOrEqual(0);
   });
 
+  it("never runs two GPU-bound nodes of a session at once, while CPU nodes still overlap", async () => {
+    const f = await setup({ overrides: { max_concurrent_nodes: 4 } });
+    const mixed = graph({
+      g1: { type: "test_gpu_sleep", ms: 120 },
+      g2: { type: "test_gpu_sleep", ms: 120 },
+      c1: { type: "test_sleep", ms: 120 },
+      c2: { type: "test_sleep", ms: 120 },
+    });
+    const { item_ids } = await f.rt.queue.enqueueBatch(Q, { graph: mixed });
+    expect((await f.waitFor(item_ids[0])).status).toBe("completed");
+    const span = (id: string) => spans.find((s) => s.id === id)!;
+    const overlap = (a: string, b: string) =>
+      Math.min(span(a).ended, span(b).ended) - Math.max(span(a).started, span(b).started);
+    expect(spans).toHaveLength(4);
+    expect(overlap("g1", "g2")).toBeLessThanOrEqual(0);
+    expect(overlap("c1", "c2")).toBeGreaterThan(50);
+  });
+
   it("keeps per-node statistics and logs them as a table per session", async () => {
     const f = await setup();
     const {

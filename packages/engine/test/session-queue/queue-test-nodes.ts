@@ -101,6 +101,22 @@ export const SleepNode = defineInvocation({
   },
 });
 
+/** Like test_sleep, but GPU-bound: never runs beside another GPU node of its session. */
+export const GpuSleepNode = defineInvocation({
+  type: "test_gpu_sleep",
+  version: "1.0.0",
+  useCache: false,
+  bottleneck: "gpu",
+  inputs: { ms: int(10), value: int(0) },
+  output: IntegerOutput,
+  async invoke(context) {
+    const started = Date.now();
+    await sleep(this.ms, context.util.signal);
+    spans.push({ id: this.id, started, ended: Date.now() });
+    return { value: this.value };
+  },
+});
+
 /** Start and end times of test_sleep runs (reset by the tests). */
 export const spans: { id: string; started: number; ended: number }[] = [];
 
@@ -229,6 +245,7 @@ export const MarkerNode = defineInvocation({
 
 /** Every test node. */
 export const TEST_NODES: readonly AnyInvocationDefinition[] = [
+  GpuSleepNode,
   AddNode,
   IntegerNode,
   StringNode,

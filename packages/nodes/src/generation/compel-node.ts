@@ -95,6 +95,7 @@ export const CompelInvocation = defineInvocation({
   tags: ["prompt", "compel"],
   category: "prompt",
   version: "1.2.1",
+  bottleneck: "gpu",
   description: "Parse prompt using compel package to conditioning.",
   inputs: {
     prompt: InputField(z.string(), {

@@ -187,6 +187,7 @@ export const DenoiseLatentsInvocation = defineInvocation({
   tags: ["latents", "denoise", "txt2img", "t2i", "t2l", "img2img", "i2i", "l2l"],
   category: "latents",
   version: "1.6.0",
+  bottleneck: "gpu",
   description: "Denoises noisy latents to decodable images",
   inputs: {
     positive_conditioning: InputField(z.union([ConditioningField, z.array(ConditioningField)]), {

@@ -70,6 +70,7 @@ export const LatentsToImageInvocation = defineInvocation({
   tags: ["latents", "image", "vae", "l2i"],
   category: "latents",
   version: "1.3.2",
+  bottleneck: "gpu",
   description: "Generates an image from latents.",
   mixins: [WithMetadata, WithBoard],
   inputs: {

@@ -19,3 +19,4 @@ export const GENERATION_NODES = [
   DenoiseLatentsInvocation,
   LatentsToImageInvocation,
 ] as const;
+export * from "./lora-patching.js";

@@ -29,6 +29,8 @@ export interface BlobStore {
   delete(key: string): Promise<boolean>;
   /** Size and time of the blob; throws BlobNotFoundError if absent. */
   stat(key: string): Promise<BlobStat>;
+  /** Removes temp files a crashed writer left behind, older than `olderThanMs`; how many (stores that have them). */
+  removeStaleTempFiles?(olderThanMs?: number): Promise<number>;
   /** Every key starting with `prefix` (a plain string prefix, as S3 treats it), in lexicographic order. */
   list(prefix: string): AsyncIterable<string>;
   /** Local file path of the blob, for stores that live on the local file system only. */

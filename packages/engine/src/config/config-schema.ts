@@ -167,6 +167,10 @@ export const configShape = {
     .min(0)
     .optional()
     .describe("Finished queue items kept at start-up; unset = keep all"),
+  clean_objects_on_startup: z
+    .boolean()
+    .default(true)
+    .describe("At start-up, delete tensors and conditioning no queue item refers to (older than an hour)"),
   allow_nodes: nodeTypeList.optional().describe("Only these node types may run; unset = all"),
   deny_nodes: nodeTypeList.optional().describe("These node types may not run"),
 

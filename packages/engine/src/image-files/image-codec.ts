@@ -3,7 +3,8 @@ import { CHANNELS } from "@atelier/core";
 import sharp, { type Sharp } from "sharp";
 import { InvalidImageError } from "./image-errors.js";
 import { assertRawImage, hasAlpha, modeForChannels } from "./image-mode.js";
-import { isPng, readPngTextChunks, writePngTextChunks } from "./png-text-chunks.js";
+import { encodePngPixels } from "./png-encoder.js";
+import { isPng, readPngTextChunks } from "./png-text-chunks.js";
 
 /**
  * An image a caller hands in: pixels in memory, or a sharp pipeline that produces them (core's structural
@@ -79,7 +80,7 @@ export async function toRawImage(image: ImageInput): Promise<RawImage> {
   }
 }
 
-/** Encodes to PNG (sharp, zlib level `compressionLevel`) and inserts the text chunks before IDAT. */
+/** Encodes to PNG (see png-encoder.ts) with the text chunks before the image data. */
 export async function encodePng(image: ImageInput, options: EncodePngOptions = {}): Promise<Buffer> {
   const compressionLevel = options.compressionLevel ?? 1;
   if (!Number.isInteger(compressionLevel) || compressionLevel < 0 || compressionLevel > 9) {
@@ -88,18 +89,7 @@ export async function encodePng(image: ImageInput, options: EncodePngOptions = {
     });
   }
   const raw = await toRawImage(image);
-  let pipeline = sharpFromRaw(raw);
-  // sharp writes 1- and 2-channel raw input as RGB unless told the data is grey.
-  if (raw.mode === "L" || raw.mode === "LA") pipeline = pipeline.toColourspace("b-w");
-  let png: Buffer;
-  try {
-    // No adaptive filtering: at level 1 it costs more time than it saves bytes on generated images.
-    png = await pipeline.png({ compressionLevel, adaptiveFiltering: false, palette: false }).toBuffer();
-  } catch (error) {
-    throw wrapSharpError(error, "could not encode PNG");
-  }
-  const chunks = options.textChunks ?? {};
-  return Object.keys(chunks).length === 0 ? png : writePngTextChunks(png, chunks);
+  return encodePngPixels(raw, { compressionLevel, textChunks: options.textChunks ?? {} });
 }
 
 /**
@@ -140,8 +130,8 @@ export async function makeThumbnail(image: ImageInput, size: number = THUMBNAIL_
 }
 
 /**
- * Encodes the PNG and the thumbnail at the same time: each sharp pipeline runs on its own libuv thread, so with
- * `sharp.concurrency(1)` the two encodes use two cores instead of queueing on one.
+ * Encodes the PNG and the thumbnail at the same time: the PNG's deflate bands and the sharp thumbnail pipeline
+ * all run on libuv's thread pool, so the encodes use every core instead of queueing on one.
  */
 export async function encodeImageFiles(
   image: ImageInput,

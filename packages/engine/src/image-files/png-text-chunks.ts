@@ -71,11 +71,12 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-function encodeChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and the CRC over type + data. */
+export function encodePngChunk(type: string, data: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, "latin1");
-  data.copy(out, 8);
+  out.set(data, 8);
   out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
 }
@@ -85,10 +86,10 @@ export function encodePngTextChunk(keyword: string, text: string): Buffer {
   validateKeyword(keyword);
   if (text.includes("\0")) throw new PngTextChunkError(keyword, "the text contains a NUL character");
   if (isAscii(text))
-    return encodeChunk("tEXt", Buffer.concat([Buffer.from(`${keyword}\0`, "latin1"), Buffer.from(text, "latin1")]));
+    return encodePngChunk("tEXt", Buffer.concat([Buffer.from(`${keyword}\0`, "latin1"), Buffer.from(text, "latin1")]));
   // keyword \0, compression flag 0, method 0, empty language tag \0, empty translated keyword \0, UTF-8 text.
   const head = Buffer.concat([Buffer.from(keyword, "latin1"), Buffer.from([0, 0, 0, 0, 0])]);
-  return encodeChunk("iTXt", Buffer.concat([head, Buffer.from(text, "utf8")]));
+  return encodePngChunk("iTXt", Buffer.concat([head, Buffer.from(text, "utf8")]));
 }
 
 /**

@@ -222,6 +222,25 @@ export class ObjectStore<T> {
     }
   }
 
+  /**
+   * Deletes every stored value that `keep` rejects and whose file was last written before `writtenBefore` (so
+   * that values another process is about to refer to are spared). Deletions tell the `onDeleted` callbacks.
+   * Returns how many were deleted.
+   */
+  async deleteUnreferenced(keep: (name: string) => boolean, writtenBefore: Date): Promise<number> {
+    let deleted = 0;
+    for await (const name of this.names()) {
+      if (keep(name) || this.pending.has(name)) continue;
+      const stat = await this.blobs.stat(this.keyOf(name)).catch(() => null);
+      if (stat === null || stat.modifiedAt >= writtenBefore) continue;
+      await this.delete(name).then(
+        () => deleted++,
+        () => undefined, // deleted meanwhile by someone else
+      );
+    }
+    return deleted;
+  }
+
   /** Drops the memory cache (files, and values still being written, stay available). */
   clearCache(): void {
     this.cache.clear();

@@ -107,6 +107,13 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
     options.logger ??
     createLogger(config, options.logDestination === undefined ? {} : { destination: options.logDestination });
   const blobs = createBlobStore(config);
+  // Temp files of writes a crashed process never renamed; in the background, since nothing waits on them.
+  const sweeping = (blobs.removeStaleTempFiles?.() ?? Promise.resolve(0)).then(
+    (removed) => {
+      if (removed > 0) logger.info(`Removed ${removed} unfinished temp file(s) left by an earlier run`);
+    },
+    (error: unknown) => logger.warning("Could not remove stale temp files", { err: error }),
+  );
   const database = await openDatabase(config, { logger });
   try {
     const events = new EventBus({ logger });
@@ -168,6 +175,7 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
       createContext: (data) => createInvocationContext(services, data),
       close: () => {
         closing ??= (async () => {
+          await sweeping;
           for (const store of [tensors, conditioning]) {
             await store
               .flush()

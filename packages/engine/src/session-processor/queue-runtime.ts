@@ -29,6 +29,29 @@ export interface QueueRuntime {
   close(options?: StopOptions): Promise<void>;
 }
 
+// Values written in the last hour may belong to a session another process has not checkpointed yet.
+const UNREFERENCED_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * Deletes tensors and conditioning that no queue item refers to any more (InvokeAI keeps them in a temp folder
+ * that dies with the process; Atelier keeps them across restarts, so it must collect them). Returns the counts.
+ */
+export async function deleteUnreferencedObjects(
+  services: Pick<QueueRuntimeServices, "tensors" | "conditioning" | "logger">,
+  queue: SessionQueue,
+  writtenBefore = new Date(Date.now() - UNREFERENCED_GRACE_MS),
+): Promise<{ tensors: number; conditioning: number }> {
+  const stores = [services.tensors, services.conditioning];
+  const referenced = await queue.referencedObjectNames(stores.map((s) => s.kind));
+  const keep = (name: string): boolean => referenced.has(name);
+  const tensors = await services.tensors.deleteUnreferenced(keep, writtenBefore);
+  const conditioning = await services.conditioning.deleteUnreferenced(keep, writtenBefore);
+  if (tensors + conditioning > 0) {
+    services.logger.info(`Deleted ${tensors} tensor(s) and ${conditioning} conditioning object(s) no queue item uses`);
+  }
+  return { tensors, conditioning };
+}
+
 /**
  * Builds the queue runtime from the services: the queue (config `max_queue_size`), the invocation cache (config
  * `node_cache_size`, dropping entries when images, tensors or conditioning are deleted) and the processor (config
@@ -58,6 +81,12 @@ export async function createQueueRuntime(
     clear_queue_on_startup: config.clear_queue_on_startup,
     max_queue_history: config.max_queue_history ?? null,
   });
+  // In the background: start-up need not wait, and values written from now on are younger than the cutoff.
+  const cleaning = config.clean_objects_on_startup
+    ? deleteUnreferencedObjects(services, queue).catch((error: unknown) => {
+        services.logger.warning("Could not clean up unreferenced tensors and conditioning", { err: error });
+      })
+    : Promise.resolve();
   const processor = new SessionProcessor({
     queue,
     registry: services.registry,
@@ -76,6 +105,7 @@ export async function createQueueRuntime(
     recovery,
     async close(stopOptions) {
       await processor.stop(stopOptions);
+      await cleaning;
       cache.close();
     },
   };

@@ -977,6 +977,47 @@ export class SessionQueue {
     return report;
   }
 
+  /**
+   * Every stored-object name (`<kind>_<uuid>`, e.g. `Tensor_…`) of the given kinds that any queue item's session
+   * or field values mention, read in pages of item ids so that a large queue never sits in memory whole.
+   */
+  async referencedObjectNames(kinds: readonly string[]): Promise<Set<string>> {
+    const names = new Set<string>();
+    const pattern = new RegExp(`"((?:${kinds.join("|")})_[0-9a-f-]{36})"`, "g");
+    const scan = (text: string | null): void => {
+      for (const match of (text ?? "").matchAll(pattern)) names.add(match[1]!);
+    };
+    // Items: their session once claimed, and the batch data applied to them.
+    for (let after = -1; ;) {
+      const rows = await this.#db
+        .selectFrom("session_queue")
+        .select(["item_id", "session", "field_values"])
+        .where("item_id", ">", after)
+        .orderBy("item_id")
+        .limit(500)
+        .execute();
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        scan(row.session);
+        scan(row.field_values);
+      }
+      after = Number(rows[rows.length - 1]!.item_id);
+    }
+    // Batches: pending items hold no session yet, only their batch's graph.
+    for (let after = ""; ;) {
+      const rows = await this.#db
+        .selectFrom("session_queue_batch")
+        .select(["batch_id", "graph"])
+        .where("batch_id", ">", after)
+        .orderBy("batch_id")
+        .limit(500)
+        .execute();
+      if (rows.length === 0) return names;
+      for (const row of rows) scan(row.graph);
+      after = rows[rows.length - 1]!.batch_id;
+    }
+  }
+
   /** Start-up: recovers interrupted items, then applies `clear_queue_on_startup` or `max_queue_history`. */
   async applyStartupPolicy(policy: QueueStartupPolicy): Promise<RecoveryReport> {
     const report = await this.recoverInterrupted({ resume: policy.resume_interrupted ?? false });

@@ -4,6 +4,7 @@
  * data start. This assumes a little-endian host, which every platform Node.js ships for is.
  */
 import type { DType, Tensor, TensorDataMap } from "../tensor.js";
+import { allocBytes } from "./uninitialised-alloc.js";
 import { DTYPE_BYTES, tensorSize } from "./tensor-helpers.js";
 import { SafetensorsError, TensorError } from "./tensor-errors.js";
 
@@ -87,17 +88,6 @@ const TENSOR_DTYPE: Readonly<Record<string, DType>> = {
   BOOL: "bool",
 };
 
-// Node's uninitialised allocation skips zero-filling (and the page faults of fresh zeroed memory), which is most of
-// the cost of a large encode or copy. Only used where every byte is written right after; plain Uint8Array elsewhere.
-const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-
-/** A fresh, unshared byte array whose contents are unspecified: callers overwrite every byte. */
-function allocBytes(size: number): Uint8Array {
-  if (nodeBuffer === undefined) return new Uint8Array(size);
-  const b = nodeBuffer.allocUnsafeSlow(size);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -170,10 +160,16 @@ export function decodeSafetensors(
   return { tensors, metadata: header.metadata };
 }
 
-/** Encodes tensors (sorted by element size, then name, as Python's safetensors lays them out) with optional metadata. */
-export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+/**
+ * The bytes of a safetensors file as parts: the header, then each tensor's data as a view of the tensor's own
+ * memory (no copy), sorted by element size, then name, as Python's safetensors lays them out. Write them in order.
+ */
+export function encodeSafetensorsParts(
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Uint8Array[] {
   const names = Object.keys(tensors);
-  for (const name of names) validateForEncoding(name, tensors[name]);
+  for (const name of names) assertEncodableTensor(name, tensors[name]);
   // Largest elements first keeps every tensor aligned to its element size, since the data start is 8-aligned.
   names.sort((a, b) => {
     const bySize = DTYPE_BYTES[tensors[b].dtype] - DTYPE_BYTES[tensors[a].dtype];
@@ -202,15 +198,26 @@ export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Re
 
   const json = utf8Encoder.encode(JSON.stringify(header));
   const headerLength = Math.ceil(json.length / 8) * 8;
-  const out = allocBytes(8 + headerLength + offset);
-  new DataView(out.buffer, out.byteOffset, 8).setBigUint64(0, BigInt(headerLength), true);
-  out.set(json, 8);
-  out.fill(0x20, 8 + json.length, 8 + headerLength);
-  let pos = 8 + headerLength;
+  const head = allocBytes(8 + headerLength);
+  new DataView(head.buffer, head.byteOffset, 8).setBigUint64(0, BigInt(headerLength), true);
+  head.set(json, 8);
+  head.fill(0x20, 8 + json.length, 8 + headerLength);
+  const parts = [head];
   for (const name of names) {
     const data = tensors[name].data;
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
-    pos += data.byteLength;
+    parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return parts;
+}
+
+/** Encodes tensors with optional metadata into one buffer (the parts of `encodeSafetensorsParts`, joined). */
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
+  const parts = encodeSafetensorsParts(tensors, metadata);
+  const out = allocBytes(parts.reduce((n, p) => n + p.byteLength, 0));
+  let pos = 0;
+  for (const part of parts) {
+    out.set(part, pos);
+    pos += part.byteLength;
   }
   return out;
 }
@@ -401,7 +408,8 @@ function decodeEntry(
   }
 }
 
-function validateForEncoding(name: string, t: Tensor | undefined): void {
+/** Throws a TensorError unless `t` can be written under `name` (dtype known, data length and type match the shape). */
+export function assertEncodableTensor(name: string, t: Tensor | undefined): void {
   if (name === "__metadata__") {
     throw new SafetensorsError(`"__metadata__" is reserved and cannot name a tensor`, { tensor: name });
   }

@@ -6,8 +6,11 @@ export interface BlobStat {
   readonly modifiedAt: Date;
 }
 
-/** What `put` accepts: whole bytes, or a stream/async iterable of chunks (uploads, large files). */
-export type BlobData = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+/**
+ * What `put` accepts: whole bytes, the bytes as parts written in order (no joining copy), or a stream/async
+ * iterable of chunks (uploads, large files).
+ */
+export type BlobData = Uint8Array | readonly Uint8Array[] | Readable | AsyncIterable<Uint8Array>;
 
 /**
  * Storage of immutable-ish byte blobs addressed by keys like `images/ab/uuid.png`.

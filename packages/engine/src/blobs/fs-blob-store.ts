@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Dirent } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -23,6 +23,19 @@ const ABSENT_CODES = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
 
 function errnoOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** Writes the parts in order with gathered writes, resuming after a short write. */
+async function writeAll(handle: FileHandle, parts: readonly Uint8Array[]): Promise<void> {
+  let rest = parts.filter((p) => p.byteLength > 0);
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.byteLength) {
+      bytesWritten -= rest[0]!.byteLength;
+      rest = rest.slice(1);
+    }
+    if (bytesWritten > 0) rest = [rest[0]!.subarray(bytesWritten), ...rest.slice(1)];
+  }
 }
 
 /** A BlobStore on the local file system, rooted at one folder; key `a/b.png` is the file `<root>/a/b.png`. */
@@ -50,7 +63,7 @@ export class FsBlobStore implements BlobStore {
     const target = this.localPath(key);
     const dir = path.dirname(target);
     // Buffers can be retried if a folder vanished under us; a stream cannot be replayed.
-    const attempts = data instanceof Uint8Array ? 2 : 1;
+    const attempts = data instanceof Uint8Array || Array.isArray(data) ? 2 : 1;
     for (let attempt = 1; ; attempt++) {
       const temp = path.join(dir, `${TEMP_FILE_PREFIX}${randomBytes(8).toString("hex")}`);
       try {
@@ -182,6 +195,16 @@ export class FsBlobStore implements BlobStore {
   }
 
   private async writeTemp(temp: string, data: BlobData): Promise<void> {
+    if (Array.isArray(data)) {
+      const handle = await open(temp, "wx");
+      try {
+        await writeAll(handle, data as readonly Uint8Array[]);
+        if (this.fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return;
+    }
     if (data instanceof Uint8Array) {
       if (!this.fsync) {
         await writeFile(temp, data, { flag: "wx" });

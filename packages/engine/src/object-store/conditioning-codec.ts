@@ -1,7 +1,7 @@
 import {
   cloneTensor,
   decodeSafetensors,
-  encodeSafetensors,
+  encodeSafetensorsParts,
   type ConditioningFieldData,
   type Tensor,
 } from "@atelier/core";
@@ -106,8 +106,9 @@ function mapTensors(data: ConditioningFieldData, map: (tensor: Tensor) => Tensor
 
 /** Encodes a ConditioningFieldData as one safetensors file: every tensor an entry, the structure in the metadata. */
 export const conditioningCodec: ObjectCodec<ConditioningFieldData> = {
+  validate: (data) => validateConditioningData(data),
+
   encode(data) {
-    validateConditioningData(data);
     const tensors: Record<string, Tensor> = {};
     const conditionings = infosOf(data).map((info, index) => {
       const kind = info.kind as ConditioningKind;
@@ -125,7 +126,7 @@ export const conditioningCodec: ObjectCodec<ConditioningFieldData> = {
       return { kind, tensors: entries };
     });
     const layout: ConditioningLayout = { version: LAYOUT_VERSION, conditionings };
-    return encodeSafetensors(tensors, { [CONDITIONING_HEADER_KEY]: JSON.stringify(layout) });
+    return encodeSafetensorsParts(tensors, { [CONDITIONING_HEADER_KEY]: JSON.stringify(layout) });
   },
 
   decode(bytes) {

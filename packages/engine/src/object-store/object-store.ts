@@ -6,8 +6,13 @@ import { ObjectCorruptError, ObjectNotFoundError, ObjectWriteError } from "./obj
 
 /** How an ObjectStore turns values into file bytes and back. */
 export interface ObjectCodec<T> {
-  /** Serialises the value (the bytes must not share memory the caller may change). */
-  encode(value: T): Uint8Array;
+  /** Throws a typed error when the value cannot be stored (called before anything is copied or written). */
+  validate(value: T): void;
+  /**
+   * Serialises the value as file parts written in order. The parts may share memory with the value: the store
+   * encodes only its own private copy, which nothing changes afterwards.
+   */
+  encode(value: T): Uint8Array[];
   /** Parses bytes the store owns; the result may share memory with `bytes`. Throws on corrupt input. */
   decode(bytes: Uint8Array): T;
   /** A deep copy. */
@@ -41,8 +46,10 @@ export interface ObjectKind {
   readonly folder: string;
 }
 
-interface PendingWrite {
-  readonly bytes: Uint8Array;
+interface PendingWrite<T> {
+  /** The store's private copy, which the file is written from. */
+  readonly value: T;
+  readonly bytes: number;
   readonly done: Promise<void>; // never rejects: failures land in `failed`
 }
 
@@ -72,7 +79,7 @@ export class ObjectStore<T> {
   private readonly cache: LruCache<string, T>;
   private readonly maxPendingWrites: number;
   private readonly maxPendingBytes: number;
-  private readonly pending = new Map<string, PendingWrite>();
+  private readonly pending = new Map<string, PendingWrite<T>>();
   private pendingBytes = 0;
   private readonly failed = new Map<string, unknown>();
   private unreported: { name: string; error: unknown }[] = [];
@@ -108,12 +115,15 @@ export class ObjectStore<T> {
    * the write limits made this call wait for its own write).
    */
   async save(value: T): Promise<string> {
-    const bytes = this.codec.encode(value);
+    this.codec.validate(value);
+    // One copy, which the cache and the file write share; encoding it copies nothing more.
+    const own = this.codec.clone(value);
+    const parts = this.codec.encode(own);
+    const bytes = parts.reduce((n, part) => n + part.byteLength, 0);
     const name = `${this.kind}_${randomUUID()}`;
     const key = this.keyOf(name);
-    // Decoding our own fresh bytes gives the cache a private copy without copying the data again.
-    this.cache.set(name, this.codec.decode(bytes));
-    const done = this.blobs.put(key, bytes).then(
+    this.cache.set(name, own);
+    const done = this.blobs.put(key, parts).then(
       () => this.settle(name, bytes),
       (error: unknown) => {
         this.settle(name, bytes);
@@ -123,13 +133,13 @@ export class ObjectStore<T> {
         this.unreported.push({ name, error });
       },
     );
-    this.pending.set(name, { bytes, done });
-    this.pendingBytes += bytes.length;
+    this.pending.set(name, { value: own, bytes, done });
+    this.pendingBytes += bytes;
     while (
       this.pending.size > 0 &&
       (this.pending.size > this.maxPendingWrites || this.pendingBytes > this.maxPendingBytes)
     ) {
-      await (this.pending.values().next().value as PendingWrite).done;
+      await (this.pending.values().next().value as PendingWrite<T>).done;
     }
     const error = this.failed.get(name);
     if (error !== undefined) {
@@ -146,9 +156,8 @@ export class ObjectStore<T> {
     if (cached !== undefined) return this.codec.clone(cached);
     const writing = this.pending.get(name);
     if (writing !== undefined) {
-      const value = this.codec.decode(writing.bytes);
-      this.cache.set(name, value);
-      return this.codec.clone(value);
+      this.cache.set(name, writing.value);
+      return this.codec.clone(writing.value);
     }
     const error = this.failed.get(name);
     if (error !== undefined) throw new ObjectWriteError(this.kind, [{ name, error }]);
@@ -256,7 +265,7 @@ export class ObjectStore<T> {
     return this.pending.size;
   }
 
-  private settle(name: string, bytes: Uint8Array): void {
-    if (this.pending.delete(name)) this.pendingBytes -= bytes.length;
+  private settle(name: string, bytes: number): void {
+    if (this.pending.delete(name)) this.pendingBytes -= bytes;
   }
 }

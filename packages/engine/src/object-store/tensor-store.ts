@@ -1,4 +1,10 @@
-import { cloneTensor, decodeSafetensors, encodeSafetensors, type Tensor } from "@atelier/core";
+import {
+  assertEncodableTensor,
+  cloneTensor,
+  decodeSafetensors,
+  encodeSafetensorsParts,
+  type Tensor,
+} from "@atelier/core";
 import { ObjectStore, type ObjectCodec, type ObjectStoreOptions } from "./object-store.js";
 
 // The one tensor in each file, and a format marker so that a file is recognisable outside Atelier.
@@ -7,7 +13,8 @@ const FORMAT = { format: "atelier.tensor" };
 
 /** Encodes a tensor as a one-entry safetensors file. */
 export const tensorCodec: ObjectCodec<Tensor> = {
-  encode: (tensor) => encodeSafetensors({ [TENSOR_KEY]: tensor }, FORMAT),
+  validate: (tensor) => assertEncodableTensor(TENSOR_KEY, tensor),
+  encode: (tensor) => encodeSafetensorsParts({ [TENSOR_KEY]: tensor }, FORMAT),
   decode: (bytes) => {
     const { tensors } = decodeSafetensors(bytes, { copy: false });
     const tensor = tensors[TENSOR_KEY];

@@ -1,5 +1,5 @@
 import { buildComponentSchemas } from "@atelier/core";
-import { WorkflowLibrary, type QueueRuntime, type Services } from "@atelier/engine";
+import { resolveModelInputs, WorkflowLibrary, type QueueRuntime, type Services } from "@atelier/engine";
 import { boardsPort } from "./adapters/boards-port.js";
 import { imagesPort } from "./adapters/images-port.js";
 import { logLevelControl } from "./adapters/log-level-control.js";
@@ -47,6 +47,7 @@ export async function createServer(services: Services, options: CreateServerOpti
     subscribe: subscribeEvents,
     lookup: services.registry,
     batchExpander: (graph) => batchExpanderFor(graph, services.boards),
+    resolveInputs: (graph, inputs) => resolveModelInputs(graph, inputs, services.registry, services.models.records),
   });
   const routes = allRoutes({
     app: {

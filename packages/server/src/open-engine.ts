@@ -1,9 +1,11 @@
-import { BUILTIN_NODES, provideDiffusionToolkit } from "@atelier/nodes";
+import { BUILTIN_NODES, DEFAULT_WORKFLOWS, provideDiffusionToolkit } from "@atelier/nodes";
 import {
   createQueueRuntime,
   createScheduler,
   loadTokenizer,
   createServices,
+  resolveModelInputs,
+  WorkflowLibrary,
   type AtelierEvent,
   type CreateServicesOptions,
   type LogDestination,
@@ -41,6 +43,8 @@ export interface Engine {
   lookup: NodeTypeLookup;
   subscribe: SubscribeAll;
   headless: HeadlessRunner;
+  /** The workflow library, with the shipped workflows installed. */
+  workflows: WorkflowLibrary;
   /** Path of an image file on disk. */
   imagePath(imageName: string): Promise<string>;
   startProcessor(): void;
@@ -65,7 +69,10 @@ export async function openEngine(options: OpenEngineOptions = {}): Promise<Engin
     ...(options.loadNodePacks === undefined ? {} : { loadNodePacks: options.loadNodePacks }),
   });
   let runtime: QueueRuntime;
+  let workflows: WorkflowLibrary;
   try {
+    workflows = new WorkflowLibrary(services.db, { thumbnailsDir: services.config.paths.workflowThumbnails });
+    await workflows.installDefaults(DEFAULT_WORKFLOWS);
     runtime = await createQueueRuntime(services, { startProcessor: options.startProcessor ?? true });
   } catch (error) {
     await services.close();
@@ -82,6 +89,7 @@ export async function openEngine(options: OpenEngineOptions = {}): Promise<Engin
     subscribe,
     lookup: services.registry,
     batchExpander: (graph) => batchExpanderFor(graph, services.boards),
+    resolveInputs: (graph, inputs) => resolveModelInputs(graph, inputs, services.registry, services.models.records),
   });
   let closing: Promise<void> | undefined;
   return {
@@ -90,6 +98,7 @@ export async function openEngine(options: OpenEngineOptions = {}): Promise<Engin
     lookup: services.registry,
     subscribe,
     headless,
+    workflows,
     imagePath: (name) => services.images.getPath(name),
     startProcessor: () => void runtime.processor.start(),
     close: () =>

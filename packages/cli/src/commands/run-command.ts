@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { AtelierError } from "@atelier/core";
@@ -43,6 +44,8 @@ function printHuman(io: CliIo, result: HeadlessCliResult): void {
   }
 }
 
+const LIBRARY_ID = /^[A-Za-z0-9_-]+$/;
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -50,8 +53,8 @@ function collect(value: string, previous: string[]): string[] {
 /** `atelier run <graph.json|workflow.json>`: run on the embedded engine, without a server. */
 export function runCommand(io: CliIo): Command {
   return new Command("run")
-    .description("Run a graph or workflow file on the embedded engine and print its outputs")
-    .argument("<file>", "graph JSON or workflow JSON (InvokeAI's UI format)")
+    .description("Run a graph or workflow file, or a workflow of the library, on the embedded engine")
+    .argument("<file|workflow-id>", "graph JSON or workflow JSON (InvokeAI's UI format), or a library workflow id")
     .option(
       "--set <node.field=value>",
       "set a node field (repeatable); the value is JSON when it parses, else text",
@@ -62,9 +65,12 @@ export function runCommand(io: CliIo): Command {
     .option("--json", "print one JSON object on stdout (and nothing else there)")
     .action(async (file: string, opts: { set: string[]; root?: string; json?: boolean }) => {
       const path = resolve(file);
-      const json = await readJsonFile(path);
+      // A bare id that is not a file names a library workflow (e.g. the shipped `text_to_image_sd15`).
+      const workflowId = LIBRARY_ID.test(file) && !existsSync(path) ? file : undefined;
+      const json = workflowId === undefined ? await readJsonFile(path) : null;
       const result = await runHeadless({
         document: json,
+        ...(workflowId === undefined ? {} : { workflowId }),
         assignments: opts.set,
         root: opts.root,
         io,

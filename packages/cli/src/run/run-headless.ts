@@ -23,16 +23,26 @@ const STATUS_RANK: Record<string, number> = { completed: 0, canceled: 1, failed:
 
 /** Runs a graph or workflow document on an embedded engine, showing progress on stderr, and returns its outputs. */
 export async function runHeadless(options: {
+  /** The graph or workflow JSON, or the id of a workflow in the library (the shipped ones included). */
   document: unknown;
+  workflowId?: string;
   assignments: readonly string[];
   root?: string;
   io: CliIo;
   json: boolean;
 }): Promise<HeadlessCliResult> {
   const { io } = options;
-  const document = parseRunDocument(options.document);
   // Logs go to stderr so that stdout carries only results (and, with --json, exactly one JSON object).
   const engine = await openEngine({ root: options.root, logDestination: process.stderr, startProcessor: false });
+  let document: ReturnType<typeof parseRunDocument>;
+  try {
+    const json =
+      options.workflowId === undefined ? options.document : (await engine.workflows.get(options.workflowId)).workflow;
+    document = parseRunDocument(json);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
   const mine = new Set<number>();
   const progress =
     io.isTTY && !options.json ? barRunProgress(io, (id) => mine.has(id)) : plainRunProgress(io, (id) => mine.has(id));

@@ -5,3 +5,4 @@ export * from "./workflow-to-graph.js";
 export * from "./run-inputs.js";
 export * from "./workflow-library.js";
 export * from "./headless-run.js";
+export * from "./model-inputs.js";

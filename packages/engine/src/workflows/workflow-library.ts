@@ -121,6 +121,59 @@ export class WorkflowLibrary {
     return this.get(workflowId);
   }
 
+  /**
+   * Installs the workflows the application ships (category `default`, fixed ids): new ones are added, changed
+   * ones replaced, in one transaction, keeping `opened_at`. Each must parse as a workflow with an id. Returns how
+   * many rows were written.
+   */
+  async installDefaults(workflowsJson: readonly unknown[]): Promise<number> {
+    const workflows = workflowsJson.map((json, index) => {
+      const workflow = parseWorkflowWithId(json);
+      if (workflow.meta.category !== "default") {
+        throw new InvalidWorkflowError(
+          `defaults[${index}].meta.category`,
+          "a shipped workflow must have category default",
+          workflow.meta.category,
+        );
+      }
+      return workflow;
+    });
+    const now = nowTimestamp();
+    return this.db.transaction().execute(async (trx) => {
+      let written = 0;
+      for (const workflow of workflows) {
+        const text = JSON.stringify(workflow);
+        const existing = await trx
+          .selectFrom("workflow_library")
+          .select(["workflow", "category"])
+          .where("workflow_id", "=", workflow.id)
+          .executeTakeFirst();
+        if (existing !== undefined && existing.category !== "default") {
+          throw new InvalidWorkflowError("id", `a user workflow already has the id of a shipped one`, workflow.id);
+        }
+        if (existing?.workflow === text) continue;
+        const columns = {
+          workflow: text,
+          name: workflow.name,
+          category: "default",
+          description: workflow.description,
+          tags: workflow.tags,
+          updated_at: now,
+        };
+        if (existing === undefined) {
+          await trx
+            .insertInto("workflow_library")
+            .values({ workflow_id: workflow.id, ...columns, created_at: now, opened_at: null })
+            .execute();
+        } else {
+          await trx.updateTable("workflow_library").set(columns).where("workflow_id", "=", workflow.id).execute();
+        }
+        written++;
+      }
+      return written;
+    });
+  }
+
   /** Returns one workflow record, or throws `WorkflowNotFoundError`. */
   async get(workflowId: string): Promise<WorkflowRecordWithThumbnailDTO> {
     const row = await this.db

@@ -147,3 +147,23 @@ describe("WorkflowLibrary", () => {
     expect(await library.getThumbnail(created.workflow_id)).toBeNull();
   });
 });
+
+describe("shipped (default) workflows", () => {
+  const shipped = (id: string, name: string) => ({ ...named(name, "default", "", "default"), id });
+
+  it("installs them once, replaces changed ones, and keeps them read-only", async () => {
+    expect(await library.installDefaults([shipped("t2i", "Text to Image"), shipped("i2i", "Image to Image")])).toBe(2);
+    expect(await library.installDefaults([shipped("t2i", "Text to Image"), shipped("i2i", "Image to Image")])).toBe(0);
+    expect(await library.installDefaults([shipped("t2i", "Text to Image v2")])).toBe(1);
+    expect((await library.get("t2i")).name).toBe("Text to Image v2");
+    expect((await library.get("t2i")).workflow.meta.category).toBe("default");
+    expect((await rejection(library.delete("t2i"))).code).toBe("default_workflow_read_only");
+  });
+
+  it("refuses a shipped workflow that is not in the default category, writing nothing", async () => {
+    const error = await rejection(library.installDefaults([shipped("ok", "fine"), { ...named("x", ""), id: "bad" }]));
+    expect(error.code).toBe("invalid_workflow");
+    expect(error.message).toContain("defaults[1].meta.category");
+    await expect(library.get("ok")).rejects.toMatchObject({ code: "workflow_not_found" });
+  });
+});

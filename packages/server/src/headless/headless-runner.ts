@@ -41,12 +41,20 @@ export class HeadlessRunner implements Omit<HeadlessPort, "workflows"> {
       lookup: NodeTypeLookup;
       /** Builds the batch node expander for a graph (board contents of image generators are read ahead here). */
       batchExpander: (graph: RunDocument["graph"]) => Promise<BatchNodeExpander>;
+      /** Turns inputs given by name (models) into the values their fields take. */
+      resolveInputs?: (
+        graph: RunDocument["graph"],
+        inputs: Readonly<Record<string, unknown>>,
+      ) => Promise<Record<string, unknown>>;
     },
   ) {}
 
   /** Applies the inputs, expands batch nodes, enqueues, and returns what was enqueued with the first item. */
   async run(document: RunDocument, options: HeadlessRunOptions): ReturnType<HeadlessPort["run"]> {
-    const batch = prepareHeadlessBatch(document, options.inputs, {
+    const inputs = this.deps.resolveInputs
+      ? await this.deps.resolveInputs(document.graph, options.inputs)
+      : options.inputs;
+    const batch = prepareHeadlessBatch(document, inputs, {
       lookup: this.deps.lookup,
       expandBatchNodes: await this.deps.batchExpander(document.graph),
       origin: options.origin,

@@ -1,0 +1,2 @@
+export * from "./workflow-builder.js";
+export * from "./default-workflows.js";

@@ -32,6 +32,9 @@ import { CanvasPasteBackInvocation } from "./image/canvas-paste-back-node.js";
 import { ImageNoiseInvocation } from "./image/image-noise-node.js";
 import { ColorCorrectInvocation } from "./image/color-correct-node.js";
 import {
+  InvokeAdjustImageHuePlusInvocation,
+  InvokeEquivalentAchromaticLightnessInvocation,
+  InvokeImageBlendInvocation,
   InvokeImageCompositorInvocation,
   InvokeImageDilateOrErodeInvocation,
   InvokeImageEnhanceInvocation,
@@ -136,4 +139,7 @@ export const IMAGE_NODES = [
   InvokeImageValueThresholdsInvocation,
   InvokeImageDilateOrErodeInvocation,
   InvokeImageCompositorInvocation,
+  InvokeImageBlendInvocation,
+  InvokeAdjustImageHuePlusInvocation,
+  InvokeEquivalentAchromaticLightnessInvocation,
 ] as const;

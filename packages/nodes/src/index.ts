@@ -12,3 +12,6 @@ export * from "./generation/index.js";
 
 /** Every built-in node definition, ready to register. */
 export const BUILTIN_NODES = [...LOGIC_NODES, ...IMAGE_NODES, ...GENERATION_NODES] as const;
+export * from "./prompts/prompt-template-node.js";
+export * from "./metadata/metadata-model-nodes.js";
+export * from "./workflows/index.js";

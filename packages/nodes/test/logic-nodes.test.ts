@@ -380,8 +380,9 @@ describe("latent nodes", () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
-  it("noise refuses architectures it cannot reproduce yet and bad sizes", async () => {
-    expect((await failure("noise", { noise_type: "FLUX" })).details.field).toBe("noise_type");
+  it("noise refuses bad types and sizes", async () => {
+    expect((await failure("noise", { noise_type: "SDXL" })).details.field).toBe("noise_type");
+    expect((await failure("noise", { noise_type: "FLUX", width: 520 })).details.field).toBe("width");
     expect((await failure("noise", { width: 100 })).details.field).toBe("width");
     expect((await failure("noise", { seed: 2 ** 32 })).details.field).toBe("seed");
   });

@@ -40,9 +40,9 @@ describe("generate an image over HTTP", () => {
     );
   });
 
-  it("installs the tiny SD1.5 ONNX export and runs text_to_image_sd15 on it", async () => {
-    const source = join(incoming, "tiny-sd15-onnx");
-    await cp(join(FIXTURES, "tiny-sd15/onnx"), source, { recursive: true });
+  async function install(pipeline: string): Promise<string> {
+    const source = join(incoming, pipeline);
+    await cp(join(FIXTURES, pipeline, "onnx"), source, { recursive: true });
     const started = await api<Job>(server, "POST", `/api/v2/models/install?source=${encodeURIComponent(source)}`, {});
     expect(started.status).toBe(201);
     let job = started.body;
@@ -52,18 +52,14 @@ describe("generate an image over HTTP", () => {
     }
     expect(job.error ?? null).toBeNull();
     expect(job.status).toBe("completed");
+    return job.config_out!.name;
+  }
 
-    const run = await api<{ item_ids: number[] }>(server, "POST", "/api/v1/workflows/i/text_to_image_sd15/run", {
-      inputs: {
-        "model.model": job.config_out!.name,
-        "positive.prompt": "a lighthouse on a cliff",
-        "noise.seed": 7,
-        "noise.width": 64,
-        "noise.height": 96,
-        "denoise.steps": 3,
-        "denoise.scheduler": "dpmpp_2m_k",
-      },
-    });
+  async function runWorkflow(
+    id: string,
+    inputs: Record<string, unknown>,
+  ): Promise<{ width: number; height: number; name: string }> {
+    const run = await api<{ item_ids: number[] }>(server, "POST", `/api/v1/workflows/i/${id}/run`, { inputs });
     expect(run.status).toBe(201);
     const waited = await api<{ status: string; images: { image_name: string }[]; error: unknown }>(
       server,
@@ -72,16 +68,59 @@ describe("generate an image over HTTP", () => {
     );
     expect(waited.body.error).toBeNull();
     expect(waited.body.status).toBe("completed");
-    const [image] = waited.body.images;
-    const png = await fetch(`${server.url}/api/v1/images/i/${image!.image_name}/full`);
+    const image = waited.body.images.at(-1)!;
+    const png = await fetch(`${server.url}/api/v1/images/i/${image.image_name}/full`);
     expect(png.status).toBe(200);
     const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
-    expect([meta.width, meta.height]).toEqual([64, 96]);
+    return { width: meta.width!, height: meta.height!, name: image.image_name };
+  }
+
+  it("installs the tiny SD1.5 ONNX export and runs text_to_image_sd15, then image_to_image_sd15, on it", async () => {
+    const model = await install("tiny-sd15");
+    const made = await runWorkflow("text_to_image_sd15", {
+      "model.model": model,
+      "positive.prompt": "a (lighthouse)1.2 on a cliff",
+      "noise.seed": 7,
+      "noise.width": 64,
+      "noise.height": 96,
+      "denoise.steps": 3,
+      "denoise.scheduler": "dpmpp_2m_k",
+    });
+    expect([made.width, made.height]).toEqual([64, 96]);
+
+    const redone = await runWorkflow("image_to_image_sd15", {
+      "model.model": model,
+      "image.image": { image_name: made.name },
+      "positive.prompt": "a lighthouse at night",
+      "denoise.denoising_start": 0.5,
+      "denoise.steps": 4,
+    });
+    expect([redone.width, redone.height]).toEqual([64, 96]);
 
     const unknown = await api<{ detail: string }>(server, "POST", "/api/v1/workflows/i/text_to_image_sd15/run", {
       inputs: { "model.model": "not-installed" },
     });
     expect(unknown.status).toBe(422);
     expect(JSON.stringify(unknown.body)).toContain("names no installed model");
+  }, 180_000);
+
+  it("runs text_to_image_sdxl and text_to_image_flux on their tiny pipelines", async () => {
+    const sdxl = await runWorkflow("text_to_image_sdxl", {
+      "model.model": await install("tiny-sdxl"),
+      "positive.prompt": "a lighthouse",
+      "positive.style": "oil painting",
+      "noise.width": 64,
+      "noise.height": 64,
+      "denoise.steps": 3,
+    });
+    expect([sdxl.width, sdxl.height]).toEqual([64, 64]);
+    const flux = await runWorkflow("text_to_image_flux", {
+      "model.model": await install("tiny-flux"),
+      "prompt.prompt": "a lighthouse",
+      "denoise.width": 64,
+      "denoise.height": 48,
+      "denoise.num_steps": 3,
+    });
+    expect([flux.width, flux.height]).toEqual([64, 48]);
   }, 180_000);
 });

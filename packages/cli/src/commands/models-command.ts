@@ -1,7 +1,15 @@
 import { Command } from "commander";
 import cliProgress from "cli-progress";
 import { AtelierError } from "@atelier/core";
-import { loadConfig, ModelManager, openDatabase, type ModelConfig, type ModelInstallJob } from "@atelier/engine";
+import {
+  deleteOrphanedModels,
+  findOrphanedModels,
+  loadConfig,
+  ModelManager,
+  openDatabase,
+  type ModelConfig,
+  type ModelInstallJob,
+} from "@atelier/engine";
 import type { CliIo } from "../cli-io.js";
 
 interface RootOptions {
@@ -173,6 +181,35 @@ export function modelsCommand(io: CliIo): Command {
         if (opts.json) return io.out(JSON.stringify(added));
         if (added.length === 0) return io.out("No new models.");
         for (const config of added) io.out(`registered ${modelLine(config)}`);
+      });
+    });
+
+  common(
+    models
+      .command("orphaned")
+      .description("List folders in models/ holding model files that no installed model points to"),
+  )
+    .option("--delete", "delete every folder listed")
+    .action(async (opts: RootOptions & { delete?: boolean }) => {
+      await withModels(opts, async (m) => {
+        const orphans = await findOrphanedModels(m.records);
+        const result =
+          opts.delete === true
+            ? await deleteOrphanedModels(
+                m.records,
+                orphans.map((o) => o.path),
+              )
+            : null;
+        if (opts.json) return io.out(JSON.stringify(result ?? orphans));
+        if (orphans.length === 0) return io.out("No orphaned model folders.");
+        for (const o of orphans) {
+          const state = result === null ? "orphaned" : result.deleted.includes(o.path) ? "deleted " : "kept    ";
+          io.out(`${state}  ${o.path}  ${megabytes(o.size_bytes)}  (${o.files.join(", ")})`);
+        }
+        if (result !== null && Object.keys(result.errors).length > 0) {
+          for (const [path, why] of Object.entries(result.errors)) io.err(`${path}: ${why}`);
+          process.exitCode = 1;
+        }
       });
     });
 

@@ -1,5 +1,5 @@
 import type { ImageMode, RawImage } from "../raw-image.js";
-import type { MetadataFieldValue, ModelIdentifierFieldValue } from "../sdk/field-types.js";
+import type { LoRAFieldValue, MetadataFieldValue, ModelIdentifierFieldValue } from "../sdk/field-types.js";
 import type {
   AnyModelVariantType,
   BaseModelType,
@@ -136,6 +136,9 @@ export interface ModelSearchAttrs {
   readonly format?: ModelFormat;
 }
 
+/** The part of a pipeline LoRAs patch; it selects which of a LoRA's keys apply (`lora_unet_*`, `lora_te1_*`, …). */
+export type LoraPatchTarget = "unet" | "text_encoder" | "text_encoder_2" | "transformer" | "t5_encoder";
+
 /** Models (InvokeAI's ModelsInterface). A model is addressed by key or by a ModelIdentifierField value. */
 export interface ModelsInterface {
   /** Whether a model with this key is installed. */
@@ -163,6 +166,16 @@ export interface ModelsInterface {
   searchByPath(path: string): Promise<ModelConfigRecord[]>;
   /** The absolute path of a model (relative record paths resolve against `models_dir`). */
   getAbsolutePath(configOrPath: ModelConfigRecord | string): string;
+  /**
+   * Atelier extension (InvokeAI patches LoRAs inside its nodes): loads a denoiser or text encoder with `loras`
+   * merged into its weights, cached under its own key so that the base model stays as it was. Optional: an
+   * implementation without it cannot apply LoRAs.
+   */
+  loadWithLoras?(
+    identifier: string | ModelIdentifierFieldValue,
+    loras: readonly LoRAFieldValue[],
+    target: LoraPatchTarget,
+  ): Promise<LoadedModel>;
 }
 
 /** The node's logger (messages carry the queue item and node). */

@@ -145,6 +145,22 @@ export const configShape = {
     .regex(DEVICE_PATTERN, "must be auto, cpu, mps, cuda, cuda:N, xpu or xpu:N")
     .default("auto")
     .describe("Device that runs models"),
+  onnx_intra_op_threads: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Threads onnxruntime uses inside one operator; 0 = one per physical core"),
+  onnx_inter_op_threads: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("Threads onnxruntime runs independent operators on (parallel execution only); 0 = its default"),
+  onnx_graph_optimization: z
+    .enum(["disabled", "basic", "extended", "all"])
+    .default("all")
+    .describe("onnxruntime graph optimization level applied when a model is loaded"),
   precision: z.enum(PRECISIONS).default("auto").describe("Floating-point precision of model weights"),
   force_tiled_decode: z.boolean().default(false).describe("Always decode latents in tiles (saves VRAM)"),
 

@@ -1,4 +1,5 @@
 import { totalmem } from "node:os";
+import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { Database } from "../database/database-schema.js";
 import type { EventBus } from "../events/event-bus.js";
@@ -8,11 +9,14 @@ import type { RemoteApiToken } from "./download/http-get.js";
 import { DownloadQueue } from "./download/download-queue.js";
 import type { HashingAlgorithm } from "./hash/model-hash.js";
 import { HuggingFaceClient } from "./hugging-face/hf-client.js";
+import { HF_TOKEN_FILE_NAME, HuggingFaceLogin } from "./hugging-face/hf-login.js";
 import { ModelInstallService } from "./install/model-install-service.js";
 import { ModelLoadService } from "./load/model-load-service.js";
 import { registerBuiltinLoaders } from "./loaders/builtin-loaders.js";
 import { ModelLoaderRegistry } from "./loaders/model-loader-registry.js";
+import { ModelImages } from "./records/model-images.js";
 import { ModelRecords } from "./records/model-records.js";
+import { useOnnxSessionSettings, type OnnxSessionSettings } from "./loaders/onnx-settings.js";
 
 /** The config fields the model manager reads (a full AtelierConfig satisfies it). */
 export interface ModelManagerConfig {
@@ -25,6 +29,9 @@ export interface ModelManagerConfig {
   readonly max_cache_ram_gb?: number;
   readonly model_cache_keep_alive_min: number;
   readonly device: string;
+  readonly onnx_intra_op_threads?: number;
+  readonly onnx_inter_op_threads?: number;
+  readonly onnx_graph_optimization?: OnnxSessionSettings["optimization"];
 }
 
 /** Options of `createModelManager`. */
@@ -56,10 +63,19 @@ export class ModelManager {
   readonly hf: HuggingFaceClient;
   readonly install: ModelInstallService;
   readonly config: ModelManagerConfig;
+  /** Cover images of models, in `models/.images/`. */
+  readonly images: ModelImages;
+  /** The stored Hugging Face token (`models/.hf_token`), sent to the hub by default. */
+  readonly hfLogin: HuggingFaceLogin;
 
   constructor(options: ModelManagerOptions) {
     const { config, events, logger } = options;
     this.config = config;
+    useOnnxSessionSettings({
+      intra: config.onnx_intra_op_threads ?? 0,
+      inter: config.onnx_inter_op_threads ?? 0,
+      optimization: config.onnx_graph_optimization ?? "all",
+    });
     this.records = new ModelRecords(options.db, { modelsDir: config.paths.models });
     const maxBytes =
       config.max_cache_ram_gb !== undefined
@@ -83,10 +99,13 @@ export class ModelManager {
       tokens,
       ...options.downloads,
     });
+    this.images = new ModelImages(join(config.paths.models, ".images"));
+    this.hfLogin = new HuggingFaceLogin({ file: join(config.paths.models, HF_TOKEN_FILE_NAME) });
     this.hf = new HuggingFaceClient({
       endpoint: options.hfEndpoint,
       allowPrivate: config.allow_private_download_urls,
       tokens,
+      defaultToken: () => this.hfLogin.token(),
     });
     this.install = new ModelInstallService({
       records: this.records,
@@ -100,6 +119,7 @@ export class ModelManager {
       logger,
       progressIntervalMs: options.downloads?.progressIntervalMs,
       onModelDeleted: (key) => this.dropFromCache(key),
+      images: this.images,
     });
   }
 

@@ -41,6 +41,8 @@ export interface FakeHub {
   whenSent(path: string, bytes: number): Promise<void>;
   /** The URL that downloads a repo file. */
   fileUrl(repo: string, path: string): string;
+  /** A token `GET /api/whoami-v2` accepts, as the account `name`. */
+  addUser(token: string, name: string): void;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,7 @@ async function filesOf(folder: string): Promise<Map<string, Uint8Array>> {
 
 /** Starts the fake hub on 127.0.0.1 with a free port. */
 export async function startFakeHub(): Promise<FakeHub> {
+  const users = new Map<string, string>();
   const repos = new Map<string, FakeRepo>();
   const requests: FakeHubRequest[] = [];
   const cuts = new Map<string, { afterBytes: number; times: number }>();
@@ -170,6 +173,12 @@ export async function startFakeHub(): Promise<FakeHub> {
     void (async () => {
       const url = new URL(request.url ?? "/", "http://hub");
       const path = decodeURIComponent(url.pathname);
+      if (path === "/api/whoami-v2") {
+        const user = users.get((request.headers.authorization ?? "").replace(/^Bearer /, ""));
+        if (user === undefined)
+          return answer(request, response, 401, { error: "Invalid credentials in Authorization header" });
+        return answer(request, response, 200, { type: "user", name: user });
+      }
       const api = /^\/api\/models\/([^/]+\/[^/]+?)(?:\/revision\/([^/]+))?$/.exec(path);
       const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(path);
       const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
@@ -234,6 +243,9 @@ export async function startFakeHub(): Promise<FakeHub> {
     },
     whenSent(path, bytes) {
       return new Promise((resolve) => sentWaiters.push({ path, bytes, minSeq: downloadSeq + 1, resolve }));
+    },
+    addUser(token, name) {
+      users.set(token, name);
     },
     fileUrl(repo, path) {
       return `${base}/${repo}/resolve/main/${path}`;

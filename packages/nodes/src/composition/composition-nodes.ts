@@ -1,6 +1,7 @@
 /**
  * The composition nodes InvokeAI took from @dwringer's pack (`invocations/composition-nodes.py`) that Atelier
- * implements: Pillow's ImageEnhance, value thresholds, elliptic dilate/erode and the chroma-key compositor. Where InvokeAI goes through
+ * implements: Pillow's ImageEnhance, value thresholds, elliptic dilate/erode, the chroma-key compositor, layer
+ * blending, hue rotation and equivalent achromatic lightness. Where InvokeAI goes through
  * LittleCMS for CIELAB (the `lightness_only` options), a formula-based conversion is used instead.
  */
 import {
@@ -18,6 +19,8 @@ import { convertMode } from "../image-ops/mode-conversion.js";
 import { invertImage } from "../image-ops/point-ops.js";
 import { forField, loadImage, saveImageOutput } from "../image/image-node-helpers.js";
 import { compositeSubject, morphologyEllipse, morphologyLightness, valueThresholds } from "./composition-ops.js";
+import { adjustHuePlus, equivalentAchromaticLightnessImage, HUE_COLOR_SPACES } from "./hue-rotation.js";
+import { BLEND_COLOR_SPACES, BLEND_MODES, blendLayers } from "./layer-blend.js";
 
 /** `invokeai_img_enhance`: invert, then Pillow's ImageEnhance color, contrast, brightness and sharpness, in that order. */
 export const InvokeImageEnhanceInvocation = defineInvocation({
@@ -183,5 +186,147 @@ export const InvokeImageCompositorInvocation = defineInvocation({
       context,
       forField(this, field, () => compositeSubject(subject, background, options)),
     );
+  },
+});
+
+/** `invokeai_img_blend`: blends the upper layer onto the base in a colour space, with opacity, mask and fitting. */
+export const InvokeImageBlendInvocation = defineInvocation({
+  type: "invokeai_img_blend",
+  schemaName: "InvokeImageBlendInvocation",
+  title: "Image Layer Blend",
+  tags: ["image", "blend", "layer", "alpha", "composite", "dodge", "burn"],
+  category: "image",
+  version: "1.2.0",
+  description:
+    "Blend two images together, with optional opacity, mask, and blend modes. Originally created by @dwringer",
+  mixins: [WithMetadata, WithBoard],
+  inputs: {
+    layer_upper: InputField(ImageField, { description: "The top image to blend", ui_order: 1 }),
+    blend_mode: InputField(z.enum(BLEND_MODES), {
+      default: "Normal",
+      description: "Available blend modes",
+      ui_order: 2,
+    }),
+    opacity: InputField(z.number().gte(0), {
+      default: 1.0,
+      description: "Desired opacity of the upper layer",
+      ui_order: 3,
+    }),
+    mask: InputField(ImageField, {
+      default: null,
+      description: "Optional mask, used to restrict areas from blending",
+      ui_order: 4,
+    }),
+    fit_to_width: InputField(z.boolean(), {
+      default: false,
+      description: "Scale upper layer to fit base width",
+      ui_order: 5,
+    }),
+    fit_to_height: InputField(z.boolean(), {
+      default: true,
+      description: "Scale upper layer to fit base height",
+      ui_order: 6,
+    }),
+    layer_base: InputField(ImageField, { description: "The bottom image to blend", ui_order: 7 }),
+    color_space: InputField(z.enum(BLEND_COLOR_SPACES), {
+      default: "RGB",
+      description: "Available color spaces for blend computations",
+      ui_order: 8,
+    }),
+    adaptive_gamut: InputField(z.number().gte(0), {
+      default: 0.0,
+      description: "Adaptive gamut clipping (0=off). Higher prioritizes chroma over lightness",
+      ui_order: 9,
+    }),
+    high_precision: InputField(z.boolean(), {
+      default: true,
+      description: "Use more steps in computing gamut when possible",
+      ui_order: 10,
+    }),
+  },
+  output: ImageOutput,
+  async invoke(context) {
+    const upper = await loadImage(context, this, "layer_upper", this.layer_upper);
+    const base = await loadImage(context, this, "layer_base", this.layer_base);
+    const mask = this.mask ? await loadImage(context, this, "mask", this.mask) : null;
+    const options = {
+      blendMode: this.blend_mode,
+      colorSpace: this.color_space,
+      opacity: this.opacity,
+      fitToWidth: this.fit_to_width,
+      fitToHeight: this.fit_to_height,
+      adaptiveGamut: this.adaptive_gamut,
+      highPrecision: this.high_precision,
+    };
+    return saveImageOutput(
+      context,
+      forField(this, "layer_upper", () => blendLayers(upper, base, mask, options)),
+    );
+  },
+});
+
+/** `invokeai_img_hue_adjust_plus`: rotates hue in HSV, Okhsl, Okhsv, Oklch or CIE LCh. */
+export const InvokeAdjustImageHuePlusInvocation = defineInvocation({
+  type: "invokeai_img_hue_adjust_plus",
+  schemaName: "InvokeAdjustImageHuePlusInvocation",
+  title: "Adjust Image Hue Plus",
+  tags: ["image", "hue", "oklab", "cielab", "uplab", "lch", "hsv", "hsl", "lab"],
+  category: "image",
+  version: "1.2.0",
+  description:
+    "Adjusts the Hue of an image by rotating it in the selected color space. Originally created by @dwringer",
+  mixins: [WithMetadata, WithBoard],
+  inputs: {
+    image: InputField(ImageField, { description: "The image to adjust" }),
+    space: InputField(z.enum(HUE_COLOR_SPACES), {
+      default: "HSV / HSL / RGB",
+      description: "Color space in which to rotate hue by polar coords (*: non-invertible)",
+    }),
+    degrees: InputField(z.number(), { default: 0.0, description: "Degrees by which to rotate image hue" }),
+    preserve_lightness: InputField(z.boolean(), {
+      default: false,
+      description: "Whether to preserve CIELAB lightness values",
+    }),
+    ok_adaptive_gamut: InputField(z.number().gte(0), {
+      default: 0.05,
+      description: "Higher preserves chroma at the expense of lightness (Oklab)",
+    }),
+    ok_high_precision: InputField(z.boolean(), {
+      default: true,
+      description: "Use more steps in computing gamut (Oklab/Okhsv/Okhsl)",
+    }),
+  },
+  output: ImageOutput,
+  async invoke(context) {
+    const image = await loadImage(context, this, "image", this.image);
+    const rotation = {
+      space: this.space,
+      degrees: this.degrees,
+      preserveLightness: this.preserve_lightness,
+      okAdaptiveGamut: this.ok_adaptive_gamut,
+      okHighPrecision: this.ok_high_precision,
+    };
+    return saveImageOutput(
+      context,
+      forField(this, "space", () => adjustHuePlus(image, rotation)),
+    );
+  },
+});
+
+/** `invokeai_ealightness`: the equivalent achromatic lightness of an image, as an L image. */
+export const InvokeEquivalentAchromaticLightnessInvocation = defineInvocation({
+  type: "invokeai_ealightness",
+  schemaName: "InvokeEquivalentAchromaticLightnessInvocation",
+  title: "Equivalent Achromatic Lightness",
+  tags: ["image", "channel", "mask", "cielab", "lab"],
+  category: "image",
+  version: "1.2.0",
+  description: "Calculate Equivalent Achromatic Lightness from image. Originally created by @dwringer",
+  mixins: [WithMetadata, WithBoard],
+  inputs: { image: InputField(ImageField, { description: "Image from which to get channel" }) },
+  output: ImageOutput,
+  async invoke(context) {
+    const image = await loadImage(context, this, "image", this.image);
+    return saveImageOutput(context, equivalentAchromaticLightnessImage(image));
   },
 });

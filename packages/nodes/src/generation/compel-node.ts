@@ -1,6 +1,7 @@
 /**
  * `compel`: SD1.5/SD2 prompt → text embeddings through the model's tokenizer and ONNX text encoder, stored as
- * basic conditioning. Plain prompts only so far: Compel's weighting syntax is passed through as text.
+ * basic conditioning. The prompt is parsed with Compel's syntax (compel-syntax.ts) and weighted by Compel's rules
+ * (compel-embeddings.ts); CLIP skip and LoRAs as the CLIP field says.
  */
 import {
   CLIPField,
@@ -14,9 +15,13 @@ import {
   type ModelIdentifierFieldValue,
   type Tensor,
 } from "@atelier/core";
-import { failField } from "../logic/field-errors.js";
+import { failField, type NodeRef } from "../logic/field-errors.js";
+import { clipRowEncoder } from "./clip-text-encoder.js";
+import { asCompelTokenizer, encodeCompelConjunction } from "./compel-embeddings.js";
+import { parseCompelPrompt, PromptSyntaxError, type PromptConjunction } from "./compel-syntax.js";
 import { diffusionToolkit, type PromptTokenizer } from "./diffusion-toolkit.js";
 import { GenerationModelError } from "./generation-errors.js";
+import { loadWithLoras } from "./lora-patching.js";
 import { asOnnxPart, firstInput, firstOutputName, intFeed, outputFloat32 } from "./onnx-parts.js";
 
 // Parsed tokenizers live as long as the cached tokenizer component they came from.
@@ -85,8 +90,15 @@ export async function encodePromptRows(
   });
 }
 
-// Compel's weighting, blend and conjunction syntax, which this node does not parse yet.
-const COMPEL_SYNTAX = /[()[\]]|\w[+-]+(?=\s|$|,)|\.(?:blend|and|swap)\(/;
+/** Parses a node's prompt field with Compel's syntax; a syntax error names the node and field. */
+export function parsePromptField(node: NodeRef, prompt: string, field = "prompt"): PromptConjunction {
+  try {
+    return parseCompelPrompt(prompt);
+  } catch (err) {
+    if (err instanceof PromptSyntaxError) failField(node, field, err.message, prompt);
+    throw err;
+  }
+}
 
 /** `compel`: a prompt's text embeddings (`{conditionings: [{kind: "basic", embeds}]}`) for SD1.5/SD2. */
 export const CompelInvocation = defineInvocation({
@@ -104,7 +116,6 @@ export const CompelInvocation = defineInvocation({
       ui_component: "textarea",
     }),
     clip: InputField(CLIPField, {
-      default: null,
       title: "CLIP",
       description: "CLIP (tokenizer, text encoder, LoRAs) and skipped layer count",
     }),
@@ -116,26 +127,18 @@ export const CompelInvocation = defineInvocation({
   output: ConditioningOutput,
   async invoke(context) {
     const clip = this.clip;
-    if (clip === null) failField(this, "clip", "is required", null);
-    if (clip.loras.length > 0)
-      failField(this, "clip", "LoRAs are not supported by the ONNX text encoder yet", clip.loras);
-    if (clip.skipped_layers > 0) {
-      // The ONNX export exposes no intermediate layer with the final LayerNorm applied, which CLIP skip needs.
-      failField(
-        this,
-        "clip",
-        "skipped_layers > 0 (CLIP skip) is not supported by the ONNX text encoder yet",
-        clip.skipped_layers,
-      );
-    }
-    if (COMPEL_SYNTAX.test(this.prompt)) {
-      context.logger.warning(
-        `compel (id "${this.id}"): prompt weighting syntax is not parsed yet; the prompt is encoded as plain text`,
-      );
-    }
-    const tokenizer = await loadPromptTokenizer(context, clip.tokenizer, this.type);
-    const rows = promptTokenRows(tokenizer, this.prompt);
-    const embeds = await encodePromptRows(context, clip.text_encoder, rows);
+    const conjunction = parsePromptField(this, this.prompt);
+    const tokenizer = asCompelTokenizer(
+      await loadPromptTokenizer(context, clip.tokenizer, this.type),
+      `tokenizer of model ${clip.tokenizer.name}`,
+    );
+    const loaded = await loadWithLoras(context, clip.text_encoder, clip.loras, "text_encoder");
+    const embeddings = await loaded.use(async (model) => {
+      const part = asOnnxPart(model, `text encoder of model ${clip.text_encoder.name}`);
+      const encodeRow = clipRowEncoder(part, clip.skipped_layers, clip.text_encoder.name);
+      return encodeCompelConjunction(conjunction, tokenizer, encodeRow);
+    });
+    const embeds = createTensor("float32", [1, embeddings.tokens, embeddings.hidden], embeddings.data);
     const name = await context.conditioning.save({ conditionings: [{ kind: "basic", embeds }] });
     return ConditioningOutput.build(name, this.mask?.tensor_name ?? null);
   },

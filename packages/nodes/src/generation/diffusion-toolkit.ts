@@ -8,8 +8,11 @@ import { DiffusionToolkitMissingError } from "./generation-errors.js";
 
 /** A text tokenizer (the engine's TextTokenizer). */
 export interface PromptTokenizer {
-  /** Framed, truncated and padded ids (CLIP: 77). */
-  tokenize(text: string): { readonly ids: readonly number[]; readonly untruncatedLength: number };
+  /** Framed, truncated and padded ids (CLIP: 77; `maxLength` overrides the tokenizer's, e.g. T5's 256/512). */
+  tokenize(
+    text: string,
+    options?: { readonly maxLength?: number },
+  ): { readonly ids: readonly number[]; readonly untruncatedLength: number };
   /** Long prompts as Compel feeds them: chunks of 75 content tokens, each framed and padded. */
   tokenizeChunks(text: string): number[][];
 }

@@ -1,4 +1,4 @@
-/** `l2i`: decodes SD latents with the model's ONNX VAE decoder into an RGB image and saves it. */
+/** `l2i`: decodes SD latents with the model's ONNX VAE decoder (whole or in tiles) into an RGB image and saves it. */
 import {
   defineInvocation,
   ImageOutput,
@@ -12,9 +12,11 @@ import {
   type InvocationContext,
   type ModelIdentifierFieldValue,
   type RawImage,
+  type SubModelType,
 } from "@atelier/core";
 import { failField } from "../logic/field-errors.js";
 import { asOnnxPart, firstInput, firstOutputName, floatFeed, outputFloat32 } from "./onnx-parts.js";
+import { runTiled, vaeTileSizes, type PlanarTensor } from "./tiled-vae.js";
 
 /** SD1.5's VAE scaling factor, for decoder configs that do not state one. */
 const DEFAULT_SCALING_FACTOR = 0.18215;
@@ -38,27 +40,55 @@ export function decodedToRgb(decoded: Float32Array, width: number, height: numbe
   return { width, height, mode: "RGB", data };
 }
 
-/** Runs a main model's ONNX VAE decoder on latents [1, C, h, w]; returns the unclamped output [1, 3, 8h, 8w]. */
+/** How to run the VAE: in overlapping tiles or whole, and the tile size in pixels (0: the model's default). */
+export interface VaeTiling {
+  readonly tiled: boolean;
+  readonly tileSize: number;
+}
+
+/**
+ * The ONNX part of a VAE field for one direction: a main model's `vae` submodel (InvokeAI's name) is its
+ * `vae_decoder/` or `vae_encoder/` folder in an ONNX pipeline.
+ */
+export async function vaePartIdentifier(
+  context: InvocationContext,
+  vae: ModelIdentifierFieldValue,
+  direction: "vae_decoder" | "vae_encoder",
+): Promise<SubModelType | null> {
+  const config = await context.models.getConfig(vae);
+  return config.format === "onnx" && (vae.submodel_type === "vae" || vae.submodel_type === null)
+    ? direction
+    : vae.submodel_type;
+}
+
+/**
+ * Runs a main model's ONNX VAE decoder on latents [1, C, h, w]; returns the unclamped output [1, 3, 8h, 8w]. With
+ * `tiling.tiled` and latents larger than one tile, decodes in blended tiles (tiled-vae.ts).
+ */
 export async function decodeLatents(
   context: InvocationContext,
   vae: ModelIdentifierFieldValue,
   latents: { readonly shape: readonly number[]; readonly data: Float32Array },
+  tiling: VaeTiling = { tiled: false, tileSize: 0 },
 ): Promise<{ readonly dims: readonly number[]; readonly data: Float32Array }> {
-  // main_model_loader names the `vae` submodel (InvokeAI's name); an ONNX pipeline keeps it as vae_decoder/.
-  const config = await context.models.getConfig(vae);
-  const submodel =
-    config.format === "onnx" && (vae.submodel_type === "vae" || vae.submodel_type === null)
-      ? "vae_decoder"
-      : vae.submodel_type;
-  const loaded = await context.models.load(vae, submodel);
+  const loaded = await context.models.load(vae, await vaePartIdentifier(context, vae, "vae_decoder"));
   return loaded.use(async (model) => {
     const part = asOnnxPart(model, `VAE decoder of model ${vae.name}`);
     const input = firstInput(part, ["latent_sample", "sample"]);
+    const outputName = firstOutputName(part, ["sample"]);
     const scaling =
       typeof part.config?.scaling_factor === "number" ? part.config.scaling_factor : DEFAULT_SCALING_FACTOR;
     const scaled = latents.data.map((v) => v / scaling);
-    const outputs = await part.session.run({ [input.name]: floatFeed(input, latents.shape, scaled) });
-    return outputFloat32(part, outputs, firstOutputName(part, ["sample"]));
+    const run = async (tile: PlanarTensor): Promise<PlanarTensor> => {
+      const outputs = await part.session.run({ [input.name]: floatFeed(input, tile.dims, tile.data) });
+      return outputFloat32(part, outputs, outputName);
+    };
+    const { sampleTile, latentTile } = vaeTileSizes(part.config, tiling.tileSize);
+    const [, , h = 0, w = 0] = latents.shape;
+    if (tiling.tiled && (h > latentTile || w > latentTile)) {
+      return runTiled({ dims: latents.shape, data: scaled }, latentTile, sampleTile, 8, run, part.what);
+    }
+    return run({ dims: latents.shape, data: scaled });
   });
 }
 
@@ -74,13 +104,13 @@ export const LatentsToImageInvocation = defineInvocation({
   description: "Generates an image from latents.",
   mixins: [WithMetadata, WithBoard],
   inputs: {
-    latents: InputField(LatentsField, { default: null, input: "connection", description: "Latents tensor" }),
-    vae: InputField(VAEField, { default: null, input: "connection", description: "VAE" }),
+    latents: InputField(LatentsField, { input: "connection", description: "Latents tensor" }),
+    vae: InputField(VAEField, { input: "connection", description: "VAE" }),
     tiled: InputField(z.boolean(), {
       default: false,
       description: "Processing using overlapping tiles (reduce memory consumption)",
     }),
-    tile_size: InputField(z.number().int(), {
+    tile_size: InputField(z.number().int().multipleOf(8), {
       default: 0,
       description:
         "The tile size for VAE tiling in pixels (image space). If set to 0, the default tile size for the model will be used. Larger tile sizes generally produce better results at the cost of higher memory usage.",
@@ -89,14 +119,12 @@ export const LatentsToImageInvocation = defineInvocation({
   },
   output: ImageOutput,
   async invoke(context) {
-    if (this.latents === null) failField(this, "latents", "is required", null);
-    if (this.vae === null) failField(this, "vae", "is required", null);
-    if (this.tiled) failField(this, "tiled", "tiled VAE decoding is not supported yet", true);
     const latents = toFloat32(await context.tensors.load(this.latents.latents_name));
     if (latents.shape.length !== 4 || latents.shape[0] !== 1) {
       failField(this, "latents", `must have shape [1, C, h, w], got [${latents.shape.join(", ")}]`, this.latents);
     }
-    const decoded = await decodeLatents(context, this.vae.vae, latents);
+    const tiled = this.tiled || context.config.get().force_tiled_decode === true;
+    const decoded = await decodeLatents(context, this.vae.vae, latents, { tiled, tileSize: this.tile_size });
     const [, , height = 0, width = 0] = decoded.dims;
     const dto = await context.images.save(decodedToRgb(decoded.data, width, height));
     return ImageOutput.build(dto);

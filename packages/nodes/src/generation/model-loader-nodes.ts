@@ -42,7 +42,6 @@ export const MainModelLoaderInvocation = defineInvocation({
   description: "Loads a main model, outputting its submodels.",
   inputs: {
     model: InputField(ModelIdentifierField, {
-      default: null,
       description: "Main model (UNet, VAE, CLIP) to load",
       ui_model_base: ["sd-1", "sd-2"],
       ui_model_type: "main",
@@ -51,7 +50,6 @@ export const MainModelLoaderInvocation = defineInvocation({
   output: ModelLoaderOutput,
   async invoke(context) {
     const model = this.model;
-    if (model === null) failField(this, "model", "is required", null);
     if (!(await context.models.exists(model.key)))
       failField(this, "model", `names no installed model (key ${model.key})`, model);
     return {

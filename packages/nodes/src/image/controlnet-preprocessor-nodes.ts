@@ -2,11 +2,41 @@
  * InvokeAI's model-free ControlNet preprocessors: Canny edges (`canny.py`), colour map (`color_map.py`) and content
  * shuffle (`content_shuffle.py`).
  */
-import { defineInvocation, ImageField, ImageOutput, InputField, WithBoard, WithMetadata, z } from "@atelier/core";
+import {
+  defineInvocation,
+  ImageField,
+  ImageOutput,
+  InputField,
+  WithBoard,
+  WithMetadata,
+  z,
+  type RawImage,
+} from "@atelier/core";
 import { cannyEdges } from "../image-ops/canny.js";
 import { resizeCubicCv, resizeNearestCv } from "../image-ops/cv-resize.js";
 import { contentShuffle } from "../image-ops/content-shuffle.js";
-import { loadImage, saveImageOutput } from "./image-node-helpers.js";
+import { LegacyRandomState } from "../math/numpy-random.js";
+import { forField, loadImage, saveImageOutput } from "./image-node-helpers.js";
+
+/**
+ * The seed content_shuffle draws with: FNV-1a over the image size, pixels and scale factor. InvokeAI draws from
+ * numpy's unseeded global generator, so its output changes on every run; seeding from the input keeps the node
+ * reproducible (and its cached output equal to a fresh run) while different images still shuffle differently.
+ */
+export function contentShuffleSeed(image: RawImage, scaleFactor: number): number {
+  let h = 0x811c9dc5;
+  const mix = (byte: number) => {
+    h ^= byte & 0xff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (const n of [image.width, image.height, scaleFactor]) for (let k = 0; k < 32; k += 8) mix(n >>> k);
+  const data = image.data;
+  for (let i = 0; i < data.length; i++) {
+    h ^= data[i];
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
 
 /** `canny_edge_detection`: OpenCV's Canny on the RGB image; an L edge map. */
 export const CannyEdgeDetectionInvocation = defineInvocation({
@@ -58,7 +88,10 @@ export const ColorMapInvocation = defineInvocation({
   },
 });
 
-/** `content_shuffle`: the image warped by a smooth random displacement field (random on each run, like InvokeAI). */
+/**
+ * `content_shuffle`: the image warped by a smooth random displacement field, drawn with numpy's legacy generator
+ * (`np.random.uniform`) seeded from the input (see contentShuffleSeed).
+ */
 export const ContentShuffleInvocation = defineInvocation({
   type: "content_shuffle",
   title: "Content Shuffle",
@@ -77,6 +110,10 @@ export const ContentShuffleInvocation = defineInvocation({
   output: ImageOutput,
   async invoke(context) {
     const image = await loadImage(context, this, "image", this.image, "RGB");
-    return saveImageOutput(context, contentShuffle(image, this.scale_factor, Math.random));
+    const random = new LegacyRandomState(contentShuffleSeed(image, this.scale_factor));
+    const shuffled = forField(this, "scale_factor", () =>
+      contentShuffle(image, this.scale_factor, () => random.randomSample()),
+    );
+    return saveImageOutput(context, shuffled);
   },
 });

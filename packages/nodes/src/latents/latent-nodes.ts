@@ -21,6 +21,7 @@ import {
 import { failField, withFieldErrors } from "../logic/field-errors.js";
 import { interpolate, INTERPOLATION_MODES } from "./interpolate.js";
 import { slerp } from "./latent-blend.js";
+import { NOISE_TYPES, noiseShape } from "./noise-shapes.js";
 
 /** `noise_output`: `{noise, width, height}`. */
 export const NoiseOutput = defineOutput({
@@ -43,9 +44,10 @@ export const IdealSizeOutput = defineOutput({
   },
 });
 
-const NOISE_TYPES = ["SD", "FLUX", "FLUX.2", "SD3", "CogView4", "Z-Image", "Anima"] as const;
-
-/** `noise`: `torch.randn([1, 4, h/8, w/8])` on CPU with the seed (SD noise), bit-compatible with InvokeAI. */
+/**
+ * `noise`: `torch.randn(shape)` from a CPU generator seeded with the seed, in the shape of the chosen architecture
+ * (see noise-shapes.ts), bit-compatible with InvokeAI on CPU (float32).
+ */
 export const NoiseInvocation = defineInvocation({
   type: "noise",
   title: "Create Latent Noise",
@@ -68,17 +70,16 @@ export const NoiseInvocation = defineInvocation({
   },
   output: NoiseOutput,
   async invoke(context) {
-    if (this.noise_type !== "SD") {
-      // The other architectures draw noise in other shapes and dtypes (FLUX samples natively in float16, a
-      // different stream); they come with their denoisers.
-      failField(this, "noise_type", "is not supported yet (only SD noise is)", this.noise_type);
-    }
+    const shape = withFieldErrors(this, this, () => noiseShape(this.noise_type, this.width, this.height));
+    // InvokeAI draws on the GPU (in its half dtype) when use_cpu is off; here the CPU generator is the only one.
     if (!this.use_cpu) context.logger.info("noise: use_cpu=false still draws on the CPU (the only generator here)");
-    const shape = [1, 4, Math.floor(this.height / LATENT_SCALE_FACTOR), Math.floor(this.width / LATENT_SCALE_FACTOR)];
     const noise = torchRandn(shape, this.seed, "float32");
     const name = await context.tensors.save(noise);
-    const built = LatentsOutput.build(name, noise, this.seed);
-    return { noise: built.latents, width: built.width, height: built.height };
+    return {
+      noise: { latents_name: name, seed: this.seed },
+      width: shape[shape.length - 1] * LATENT_SCALE_FACTOR,
+      height: shape[shape.length - 2] * LATENT_SCALE_FACTOR,
+    };
   },
 });
 

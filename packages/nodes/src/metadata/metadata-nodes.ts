@@ -27,6 +27,7 @@ import {
   type SchedulerName,
 } from "@atelier/core";
 import { failField, withFieldErrors } from "../logic/field-errors.js";
+import { METADATA_MODEL_NODES } from "./metadata-model-nodes.js";
 import { CUSTOM_LABEL, metadataKey, readMetadataValue, type MetadataScalarKind } from "./metadata-values.js";
 
 /** The `app_version` written into metadata: Atelier's version (InvokeAI writes its own). */
@@ -627,4 +628,5 @@ export const METADATA_NODES: readonly AnyInvocationDefinition[] = [
   MetadataItemLinkedInvocation,
   ...METADATA_EXTRACTOR_NODES,
   MetadataToSchedulerInvocation,
+  ...METADATA_MODEL_NODES,
 ] as unknown as readonly AnyInvocationDefinition[];

@@ -1,12 +1,13 @@
 /**
  * InvokeAI's prompt nodes (`invocations/prompt.py`): `dynamic_prompt` and `prompt_from_file`.
- * (`prompt_template` needs the style preset service and is not defined here.)
+ * (`prompt_template` lives in prompt-template-node.ts.)
  */
 import { readFile } from "node:fs/promises";
 import { defineInvocation, InputField, StringCollectionOutput, z } from "@atelier/core";
 import { failField, withFieldErrors } from "../logic/field-errors.js";
 import { generateCombinatorialPrompts, generateRandomPrompts } from "./dynamic-prompts.js";
 import { promptsFromText } from "./prompts-from-file.js";
+import { PromptTemplateInvocation } from "./prompt-template-node.js";
 
 /** `dynamic_prompt`: expands a dynamicprompts template into prompts. Never cached (random mode). */
 export const DynamicPromptInvocation = defineInvocation({
@@ -90,4 +91,4 @@ export const PromptsFromFileInvocation = defineInvocation({
 });
 
 /** Every prompt node. */
-export const PROMPT_NODES = [DynamicPromptInvocation, PromptsFromFileInvocation] as const;
+export const PROMPT_NODES = [DynamicPromptInvocation, PromptsFromFileInvocation, PromptTemplateInvocation] as const;

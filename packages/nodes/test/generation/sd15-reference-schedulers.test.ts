@@ -7,6 +7,9 @@
 // of the loop can be checked number for number, these runs go through the img2img path with latents chosen so that
 // add_noise(latents, noise, t0) = c_x · latents + c_n · noise equals the reference start: latents =
 // (init_noise_sigma − c_n) / c_x · noise, with c_x, c_n read from the engine's scheduler.
+//
+// The references tokenize prompts as plain text; compel parses Compel's syntax (as InvokeAI does), where "(cute!)" is
+// a group whose parentheses vanish. Escaped parentheses are literal text, so prompts go in escaped.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -111,7 +114,8 @@ describe.each(["sd15_euler_4steps_cfg7.5", "sd15_ddim_10steps_cfg7.5", "sd15_dpm
       });
 
       const loaded = (await runNode(MainModelLoaderInvocation, { model }, context)) as Record<string, unknown>;
-      const pos = await runNode(CompelInvocation, { prompt: spec.prompt, clip: loaded.clip }, context);
+      const asText = (p: string) => p.replace(/[()]/g, (c) => `\\${c}`);
+      const pos = await runNode(CompelInvocation, { prompt: asText(spec.prompt), clip: loaded.clip }, context);
       const neg = await runNode(CompelInvocation, { prompt: spec.negative_prompt, clip: loaded.clip }, context);
 
       // Latents that make InvokeAI's start equal the reference start (see the header).

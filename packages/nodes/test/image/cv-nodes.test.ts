@@ -42,17 +42,26 @@ describe("OpenCV-based nodes vs InvokeAI", () => {
     });
   }
 
-  it("content_shuffle keeps the size, only uses colours from the image (or black), and differs between runs", async () => {
+  it("content_shuffle keeps the size, is reproducible for the same input, and shuffles differently otherwise", async () => {
     const ctx = createImageTestContext();
     const image = ctx.putImage(await referenceImage("input-rgb.png"));
-    const a = await runNode(ContentShuffleInvocation, { image, scale_factor: 16 }, ctx);
-    const b = await runNode(ContentShuffleInvocation, { image, scale_factor: 16 }, ctx);
-    const ia = ctx.image((a.image as { image_name: string }).image_name);
-    const ib = ctx.image((b.image as { image_name: string }).image_name);
+    const shuffle = async (scale_factor: number, img = image) => {
+      const out = await runNode(ContentShuffleInvocation, { image: img, scale_factor }, ctx);
+      return ctx.image((out.image as { image_name: string }).image_name);
+    };
+    const ia = await shuffle(16);
+    const ib = await shuffle(16);
     expect([ia.width, ia.height, ia.mode]).toEqual([64, 48, "RGB"]);
-    expect(compareImages(ia, ib).mismatches).toBeGreaterThan(0);
+    expect(compareImages(ia, ib).mismatches).toBe(0);
     expect(compareImages(ia, ctx.image(image.image_name)).mismatches).toBeGreaterThan(0);
-    await expect(runNode(ContentShuffleInvocation, { image, scale_factor: 0 }, ctx)).rejects.toThrow(/scale factor/);
+    expect(compareImages(ia, await shuffle(8)).mismatches).toBeGreaterThan(0);
+    const source = ctx.image(image.image_name);
+    const changed = ctx.putImage({ ...source, data: source.data.map((v, i) => (i === 0 ? v ^ 1 : v)) });
+    expect(compareImages(ia, await shuffle(16, changed)).mismatches).toBeGreaterThan(0);
+    await expect(runNode(ContentShuffleInvocation, { image, scale_factor: 0 }, ctx)).rejects.toMatchObject({
+      message: expect.stringMatching(/scale factor/),
+      details: { node_type: "content_shuffle", field: "scale_factor" },
+    });
   });
 
   it("edge cases: 1x1 images, fade 0, mask of another size", async () => {

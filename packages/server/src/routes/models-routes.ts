@@ -1,6 +1,8 @@
-import { UnknownModelError, type ModelManager } from "@atelier/engine";
+import { InvalidModelSourceError, UnknownModelError, type ModelManager } from "@atelier/engine";
+import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import { defineRoute, type AnyRouteSpec } from "../http/route-spec.js";
+import { modelsMaintenanceRoutes } from "./models-maintenance-routes.js";
 import { SQLiteDirection } from "../schemas/api-registry.js";
 import {
   AnyModelConfig,
@@ -25,7 +27,7 @@ const JobParams = z.object({ id: z.number().int().describe("Model install job ID
 /** `/api/v2/models/*`: model records, installs and the model cache (InvokeAI's model_manager router). */
 export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
   const { models } = deps;
-  const { records, install, cache } = models;
+  const { records, install, cache, images } = models;
   const tag = "model_manager";
   const base = "/api/v2/models";
   return [
@@ -47,16 +49,18 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
         direction: SQLiteDirection.default("ASC").describe("The direction to order by"),
       }),
       response: { schema: ModelsList },
-      handler: async ({ query }) => ({
-        models: await records.list({
+      handler: async ({ query }) => {
+        const found = await records.list({
           base: query.base_models ?? undefined,
           type: query.model_type ?? undefined,
           name: query.model_name ?? undefined,
           format: query.model_format ?? undefined,
           orderBy: query.order_by,
           direction: query.direction,
-        }),
-      }),
+        });
+        const withImages = await images.keysWithImages();
+        return { models: found.map((config) => images.withCoverImage(config, withImages)) };
+      },
     }),
     defineRoute({
       method: "GET",
@@ -112,7 +116,8 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       description: "Get a model record",
       params: KeyParams,
       response: { schema: AnyModelConfig },
-      handler: ({ params }) => records.get(params.key),
+      handler: async ({ params }) =>
+        images.withCoverImage(await records.get(params.key), await images.keysWithImages()),
     }),
     defineRoute({
       method: "PATCH",
@@ -185,9 +190,11 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       tag,
       summary: "Scan For Models",
       description: "The models in a folder, and whether each is installed.",
-      query: z.object({ scan_path: z.string().describe("Directory path to search for models") }),
+      query: z.object({
+        scan_path: z.string().nullable().optional().describe("Directory path to search for models"),
+      }),
       response: { schema: z.array(FoundModel) },
-      handler: ({ query }) => install.scanFolder(query.scan_path),
+      handler: ({ query }) => install.scanFolder(query.scan_path ?? models.config.paths.models),
     }),
     defineRoute({
       method: "GET",
@@ -196,9 +203,15 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       tag,
       summary: "Get Hugging Face Models",
       description: "The model files of a Hugging Face repo.",
-      query: z.object({ hugging_face_repo: z.string().describe("Hugging face repo to search for models") }),
+      query: z.object({
+        hugging_face_repo: z.string().nullable().optional().describe("Hugging face repo to search for models"),
+      }),
       response: { schema: HuggingFaceModels },
-      handler: ({ query }) => install.listHuggingFace(query.hugging_face_repo),
+      handler: ({ query }) => {
+        if (query.hugging_face_repo == null)
+          throw new InvalidModelSourceError("", "give the repo as hugging_face_repo=owner/name");
+        return install.listHuggingFace(query.hugging_face_repo);
+      },
     }),
     defineRoute({
       method: "POST",
@@ -221,13 +234,14 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       body: ModelRecordChanges,
       bodyRequired: false,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: ({ query, body }) =>
-        install
-          .heuristicImport(query.source, body ?? {}, {
-            inplace: query.inplace ?? false,
-            accessToken: query.access_token ?? undefined,
-          })
-          .toDTO(),
+      handler: ({ query, body, reply }) => {
+        const job = install.heuristicImport(query.source, body ?? {}, {
+          inplace: query.inplace ?? false,
+          accessToken: query.access_token ?? undefined,
+        });
+        void reply.code(201);
+        return job.toDTO();
+      },
     }),
     defineRoute({
       method: "GET",
@@ -272,7 +286,7 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       description: "Cancel an install job: downloads stop and their files are removed; nothing is registered.",
       params: JobParams,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: async ({ params }) => (await install.cancelJob(params.id)).toDTO(),
+      handler: async ({ params, reply }) => created(reply, (await install.cancelJob(params.id)).toDTO()),
     }),
     defineRoute({
       method: "POST",
@@ -283,7 +297,7 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       description: "Pause a downloading install; partial files are kept.",
       params: JobParams,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: ({ params }) => install.pauseJob(params.id).toDTO(),
+      handler: ({ params, reply }) => created(reply, install.pauseJob(params.id).toDTO()),
     }),
     defineRoute({
       method: "POST",
@@ -294,7 +308,7 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       description: "Resume a paused install from its partial files (HTTP Range + ETag).",
       params: JobParams,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: ({ params }) => install.resumeJob(params.id).toDTO(),
+      handler: ({ params, reply }) => created(reply, install.resumeJob(params.id).toDTO()),
     }),
     defineRoute({
       method: "POST",
@@ -305,7 +319,7 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       description: "Retry the unfinished files of a failed install.",
       params: JobParams,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: ({ params }) => install.restartFailed(params.id).toDTO(),
+      handler: ({ params, reply }) => created(reply, install.restartFailed(params.id).toDTO()),
     }),
     defineRoute({
       method: "POST",
@@ -317,7 +331,8 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       params: JobParams,
       body: Body_restart_file,
       response: { schema: ModelInstallJob, status: 201 },
-      handler: async ({ params, body }) => (await install.restartFile(params.id, body.file_source)).toDTO(),
+      handler: async ({ params, body, reply }) =>
+        created(reply, (await install.restartFile(params.id, body.file_source)).toDTO()),
     }),
     defineRoute({
       method: "GET",
@@ -325,9 +340,14 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
       operationId: "get_stats",
       tag,
       summary: "Get model manager RAM cache performance statistics.",
-      description: "Hits, misses, high-water mark and what the model cache holds.",
+      description:
+        "Hits, misses, high-water mark and what the model cache holds. The cache has a RAM tier only (inference runs on onnxruntime, which owns device memory), so no VRAM figures are reported; `cache_size` is the RAM budget in bytes.",
       response: { schema: CacheStats },
-      handler: () => cache.stats(),
+      // A fractional max_cache_ram_gb gives a fractional budget; InvokeAI reports whole bytes.
+      handler: () => {
+        const stats = cache.stats();
+        return { ...stats, cache_size: Math.floor(stats.cache_size) };
+      },
     }),
     defineRoute({
       method: "POST",
@@ -342,5 +362,12 @@ export function modelsRoutes(deps: { models: ModelManager }): AnyRouteSpec[] {
         return null;
       },
     }),
+    ...modelsMaintenanceRoutes({ models }),
   ];
+}
+
+/** FastAPI routes declared with `status_code=201` answer 201 even for an existing job. */
+function created<T>(reply: FastifyReply, body: T): T {
+  void reply.code(201);
+  return body;
 }

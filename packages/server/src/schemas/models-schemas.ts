@@ -119,8 +119,8 @@ export const CacheStats = named(
     high_watermark: z.number().int(),
     in_cache: z.number().int(),
     cleared: z.number().int(),
-    cache_size: z.number(),
-    cache_bytes: z.number(),
+    cache_size: z.number().int().describe("The RAM budget in bytes (the cache has no VRAM tier)"),
+    cache_bytes: z.number().int().describe("Bytes held in RAM now"),
     over_budget: z.number().int(),
     loaded_model_sizes: z.record(z.string(), z.number()),
   }),
@@ -142,4 +142,89 @@ export const BulkDeleteModelsResponse = named(
 export const Body_restart_file = named(
   "Body_restart_file",
   z.object({ file_source: z.string().describe("The URL of the file to restart") }),
+);
+
+export const Body_update_model_image = named(
+  "Body_update_model_image",
+  z.object({ image: z.string().describe("The image file (PNG, JPEG or WebP)") }),
+);
+
+export const BulkReidentifyModelsRequest = named(
+  "BulkReidentifyModelsRequest",
+  z.object({ keys: z.array(z.string()).describe("List of model keys to reidentify") }),
+  "Request body for bulk model reidentification.",
+);
+
+export const BulkReidentifyModelsResponse = named(
+  "BulkReidentifyModelsResponse",
+  z.object({
+    succeeded: z.array(z.string()).describe("List of successfully reidentified model keys"),
+    failed: z.array(JsonObject).describe("List of failed reidentifications with error messages"),
+  }),
+  "Response body for bulk model reidentification.",
+);
+
+const starterModelFields = {
+  description: z.string(),
+  source: z.string(),
+  name: z.string(),
+  base: BaseModelType,
+  type: ModelType,
+  format: ModelFormat.nullable(),
+  variant: z.string().nullable(),
+  is_installed: z.boolean(),
+  previous_names: z.array(z.string()),
+};
+
+export const StarterModelWithoutDependencies = named("StarterModelWithoutDependencies", z.object(starterModelFields));
+
+export const StarterModel = named(
+  "StarterModel",
+  z.object({ ...starterModelFields, dependencies: z.array(StarterModelWithoutDependencies).nullable() }),
+);
+
+export const StarterModelBundle = named(
+  "StarterModelBundle",
+  z.object({ name: z.string(), models: z.array(StarterModel) }),
+);
+
+export const StarterModelResponse = named(
+  "StarterModelResponse",
+  z.object({
+    starter_models: z.array(StarterModel),
+    starter_bundles: z.record(z.string(), StarterModelBundle),
+  }),
+);
+
+export const HFTokenStatus = named("HFTokenStatus", z.enum(["valid", "invalid", "unknown"]));
+
+export const Body_do_hf_login = named(
+  "Body_do_hf_login",
+  z.object({ token: z.string().min(1).describe("Hugging Face token to use for login") }),
+);
+
+export const OrphanedModelInfo = named(
+  "OrphanedModelInfo",
+  z.object({
+    path: z.string().describe("Relative path to the orphaned directory from models root"),
+    absolute_path: z.string().describe("Absolute path to the orphaned directory"),
+    files: z.array(z.string()).describe("List of model files in this directory"),
+    size_bytes: z.number().int().describe("Total size of all files in bytes"),
+  }),
+  "Information about an orphaned model directory.",
+);
+
+export const DeleteOrphanedModelsRequest = named(
+  "DeleteOrphanedModelsRequest",
+  z.object({ paths: z.array(z.string()).describe("List of relative paths to delete") }),
+  "Request to delete specific orphaned model directories.",
+);
+
+export const DeleteOrphanedModelsResponse = named(
+  "DeleteOrphanedModelsResponse",
+  z.object({
+    deleted: z.array(z.string()).describe("Paths that were successfully deleted"),
+    errors: z.record(z.string(), z.string()).describe("Paths that had errors, with error messages"),
+  }),
+  "Response from deleting orphaned models.",
 );

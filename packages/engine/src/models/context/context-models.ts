@@ -82,6 +82,27 @@ export function createContextModels(manager: ModelManager, binding: ContextModel
       progress(`Downloading model ${source}`);
       return manager.install.downloadAndCacheModel(source);
     },
+    async loadWithLoras(identifier, loras, target) {
+      const config = await manager.records.get(keyOf(identifier));
+      const submodelType = typeof identifier === "string" ? null : (identifier.submodel_type ?? null);
+      if (loras.length === 0) return loadConfig(config, submodelType);
+      const seen = new Set<string>();
+      const resolved = [];
+      for (const lora of loras) {
+        if (seen.has(lora.lora.key))
+          throw new ModelLoadError(
+            `LoRA ${lora.lora.name} (${lora.lora.key})`,
+            `it is given twice for ${target} of model ${config.name}`,
+            { key: lora.lora.key },
+          );
+        seen.add(lora.lora.key);
+        resolved.push({ config: await manager.records.get(lora.lora.key), weight: lora.weight });
+      }
+      progress(
+        `Loading model ${config.name}${submodelType === null ? "" : ` (${submodelType})`} with ${resolved.map((l) => l.config.name).join(", ")}`,
+      );
+      return manager.load.loadModelWithLoras(config, submodelType, resolved, target, userId);
+    },
     searchByAttrs: (attrs: ModelSearchAttrs) => manager.records.search(attrs),
     searchByPath: (path: string) => manager.records.searchByPath(path),
     getAbsolutePath: (configOrPath: ModelConfigRecord | string) =>

@@ -13,6 +13,8 @@ export interface HuggingFaceClientOptions {
   allowPrivate: boolean;
   /** Config `remote_api_tokens`. */
   tokens?: readonly RemoteApiToken[];
+  /** The token hub requests carry when they bring none (the stored Hugging Face login). */
+  defaultToken?: () => string | undefined;
 }
 
 /** What the hub says about a repo. */
@@ -51,7 +53,30 @@ export class HuggingFaceClient {
   }
 
   #http(accessToken: string | undefined, signal?: AbortSignal): HttpGetOptions {
-    return { allowPrivate: this.#options.allowPrivate, tokens: this.#options.tokens, accessToken, signal };
+    return {
+      allowPrivate: this.#options.allowPrivate,
+      tokens: this.#options.tokens,
+      accessToken: accessToken ?? this.#options.defaultToken?.(),
+      signal,
+    };
+  }
+
+  /** The token a hub download carries: the request's own, else the stored login. */
+  tokenFor(accessToken: string | null | undefined): string | undefined {
+    return accessToken ?? this.#options.defaultToken?.();
+  }
+
+  /** Who a token belongs to (`GET /api/whoami-v2`); throws DownloadHttpError 401 for a refused token. */
+  async whoami(token: string, signal?: AbortSignal): Promise<{ name: string | null }> {
+    // A status check should not hang a settings page for the minute a download may wait.
+    const { json } = await httpGetJson(`${this.endpoint}/api/whoami-v2`, {
+      allowPrivate: this.#options.allowPrivate,
+      accessToken: token,
+      signal,
+      idleTimeoutMs: 10_000,
+    });
+    const name = (json as { name?: unknown } | null)?.name;
+    return { name: typeof name === "string" ? name : null };
   }
 
   /** The URL that downloads one file of a repo. */

@@ -26,6 +26,7 @@ import {
 import { MODEL_FILE_EXTENSIONS } from "../probe/model-on-disk.js";
 import { identifyModel } from "../probe/identify-model.js";
 import { probeModel } from "../probe/probe-model.js";
+import type { ModelImages } from "../records/model-images.js";
 import type { ModelRecords } from "../records/model-records.js";
 import { deleteModelFiles, isInside, moveModelIntoPlace, movePath } from "./model-files.js";
 import { ModelInstallJob } from "./model-install-job.js";
@@ -61,6 +62,8 @@ export interface ModelInstallServiceOptions {
   progressIntervalMs?: number;
   /** Called after a model's record is deleted (to drop it from the cache). */
   onModelDeleted?: (key: string) => void;
+  /** Cover images, removed with their model. */
+  images?: ModelImages;
 }
 
 /** A model found by `scanFolder`. */
@@ -303,6 +306,7 @@ export class ModelInstallService {
     await this.#o.records.delete(key);
     this.#o.onModelDeleted?.(key);
     const filesDeleted = await deleteModelFiles(path, this.#o.modelsDir);
+    await this.#o.images?.deleteIfAny(key);
     this.#o.logger?.info(`Deleted model ${config.name} (${key})${filesDeleted ? ` and its files at ${path}` : ""}`, {
       key,
     });
@@ -329,6 +333,7 @@ export class ModelInstallService {
       "config_path",
       "upcast_attention",
       "unknown_reason",
+      "submodels",
     ];
     const kept = Object.fromEntries(Object.entries(current).filter(([field]) => !kindFields.includes(field)));
     const next = parseModelConfig(
@@ -481,7 +486,7 @@ export class ModelInstallService {
         this.#o.downloads.submit({
           url: f.url,
           downloadPath: join(root, f.relativePath),
-          accessToken: source.access_token ?? undefined,
+          accessToken: this.#downloadToken(source),
         }),
       );
       await Promise.all(parts.map((p) => this.#o.downloads.whenSettled(p)));
@@ -495,6 +500,11 @@ export class ModelInstallService {
     }
     const entries = (await readdir(dest)).sort();
     return join(dest, entries[0]);
+  }
+
+  /** A hub file carries the stored Hugging Face login when the source brings no token; a plain URL never does. */
+  #downloadToken(source: HFModelSource | URLModelSource): string | undefined {
+    return source.type === "hf" ? this.#o.hf.tokenFor(source.access_token) : (source.access_token ?? undefined);
   }
 
   async #looksLikeModelFolder(path: string): Promise<boolean> {
@@ -641,7 +651,7 @@ export class ModelInstallService {
         this.#o.downloads.submit({
           url: f.url,
           downloadPath: join(root, f.relativePath),
-          accessToken: source.access_token ?? undefined,
+          accessToken: this.#downloadToken(source),
           listener,
         }),
       );

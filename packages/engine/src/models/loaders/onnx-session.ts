@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import type { SubModelType } from "@atelier/core";
 import { ModelLoadError } from "../model-errors.js";
+import { currentOnnxSessionSettings, onnxSessionOptions } from "./onnx-settings.js";
 
 /** An ONNX part loaded into onnxruntime. */
 export interface OnnxComponent {
@@ -46,11 +47,31 @@ export async function loadOnnxComponent(
   submodelType: SubModelType | null,
   device: string,
 ): Promise<OnnxComponent> {
+  return createOnnxComponent(file, file, submodelType, device);
+}
+
+/**
+ * Creates an onnxruntime session from the bytes of a `.onnx` file or another path (a LoRA-patched copy); `file` is
+ * where the original lies, for its `config.json` and for messages.
+ */
+export async function createOnnxComponent(
+  source: string | Uint8Array,
+  file: string,
+  submodelType: SubModelType | null,
+  device: string,
+): Promise<OnnxComponent> {
   const ort = await import("onnxruntime-node");
   const { providers, kind } = executionProvidersFor(device);
+  const options: InferenceSession.SessionOptions = {
+    ...onnxSessionOptions(currentOnnxSessionSettings()),
+    executionProviders: providers,
+  };
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file, { executionProviders: providers, graphOptimizationLevel: "all" });
+    session =
+      typeof source === "string"
+        ? await ort.InferenceSession.create(source, options)
+        : await ort.InferenceSession.create(source, options);
   } catch (cause) {
     const reason =
       kind === "cuda"

@@ -5,8 +5,17 @@ import type {
   ModelRepoVariant,
   ModelType,
   SchedulerPredictionType,
+  SubModelType,
 } from "@atelier/core";
 import type { ModelOnDisk, StateDictKeys, TensorInfo } from "./model-on-disk.js";
+
+/** A part of a pipeline folder usable on its own (InvokeAI's SubmodelDefinition). */
+export interface SubmodelDefinition {
+  /** The part's folder, relative to the model's folder (so that it survives the move into models_dir). */
+  path_or_prefix: string;
+  model_type: ModelType;
+  variant?: AnyModelVariantType | null;
+}
 
 /** What a rule learned about a model: its kind and the fields of that kind. */
 export interface IdentifiedKind {
@@ -18,6 +27,8 @@ export interface IdentifiedKind {
   repo_variant?: ModelRepoVariant | null;
   config_path?: string | null;
   upcast_attention?: boolean | null;
+  /** Parts of a pipeline folder by SubModelType (SD3, FLUX.2 diffusers). */
+  submodels?: Partial<Record<SubModelType, SubmodelDefinition>> | null;
 }
 
 /**

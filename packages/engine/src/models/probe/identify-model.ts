@@ -100,7 +100,10 @@ async function unknownReasonFor(
     if (PICKLE_EXTENSIONS.has(ext)) {
       return `${ext} files are pickles whose tensor names cannot be read without running their code; convert to .safetensors or give type, base and format`;
     }
-    if (ext === ".gguf") return "GGUF files are not identified yet; give type, base and format";
+    if (ext === ".gguf") {
+      const keys = new KeyView(await model.stateDictKeys());
+      return `GGUF is identified for FLUX and FLUX.2 transformers only; none of its ${keys.size} tensors (e.g. ${keys.sample() || "none"}) says which model this is; give type, base and format`;
+    }
     if (ext === ".onnx") return "a lone .onnx file; ONNX pipelines are folders with a model_index.json";
     const keys = new KeyView(await model.stateDictKeys());
     return `no rule recognised its ${keys.size} tensors (e.g. ${keys.sample() || "none"})`;
@@ -152,10 +155,22 @@ export async function identifyModel(path: string, options: IdentifyOptions = {})
   const target = model.isDirectory ? "folder" : "file";
   const overrideType = options.overrides?.type;
 
+  const overridden =
+    options.overrides?.type !== undefined &&
+    options.overrides.base !== undefined &&
+    options.overrides.format !== undefined;
   const outcomes: { rule: string; outcome: RuleOutcome }[] = [];
   for (const rule of IDENTIFICATION_RULES) {
     if (rule.target !== target) continue;
-    outcomes.push({ rule: rule.name, outcome: await rule.identify(model) });
+    let outcome: RuleOutcome;
+    try {
+      outcome = await rule.identify(model);
+    } catch (error) {
+      // A header this reader cannot parse does not stop a model whose kind the user stated outright.
+      if (!(overridden && error instanceof InvalidModelError)) throw error;
+      outcome = { kind: "invalid", reason: error.message };
+    }
+    outcomes.push({ rule: rule.name, outcome });
   }
 
   const matches = outcomes
@@ -183,10 +198,6 @@ export async function identifyModel(path: string, options: IdentifyOptions = {})
   }
 
   const broken = outcomes.filter((o) => o.outcome.kind === "invalid");
-  const overridden =
-    options.overrides?.type !== undefined &&
-    options.overrides.base !== undefined &&
-    options.overrides.format !== undefined;
   if (broken.length > 0 && !overridden) {
     const reasons = broken.map((o) => `${o.rule}: ${(o.outcome as { reason: string }).reason}`);
     throw new InvalidModelError(path, reasons.join("; "), { reasons });

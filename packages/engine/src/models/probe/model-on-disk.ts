@@ -2,6 +2,7 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, extname, join, relative, sep } from "node:path";
 import { readSafetensorsHeader, readSafetensorsHeaderLength, type SafetensorsHeader } from "@atelier/core";
 import { InvalidModelError } from "../model-errors.js";
+import { readGgufHeader } from "./gguf-header.js";
 
 /** Extensions of single-file models (InvokeAI's sanity check). */
 export const MODEL_FILE_EXTENSIONS: ReadonlySet<string> = new Set([
@@ -19,8 +20,12 @@ export const PICKLE_EXTENSIONS: ReadonlySet<string> = new Set([".ckpt", ".pt", "
 
 /** One tensor as a header describes it. */
 export interface TensorInfo {
+  /** safetensors dtype (`F16`, `U8`…) or, in a GGUF file, the ggml type (`Q4_K`, `F16`…). */
   readonly dtype: string;
+  /** PyTorch-order shape. */
   readonly shape: readonly number[];
+  /** `[begin, end)` of its bytes in the file (safetensors only). */
+  readonly fileRange?: readonly [number, number];
 }
 
 /** A safetensors file's tensors by name, plus its metadata. */
@@ -105,8 +110,8 @@ export class ModelOnDisk {
   }
 
   /**
-   * The tensors of a safetensors file (the model itself, or a file inside a folder model), read from its header
-   * only. Throws InvalidModelError when the header is corrupt.
+   * The tensors of a safetensors or GGUF file (the model itself, or a file inside a folder model), read from its
+   * header only. Throws InvalidModelError when the header is corrupt.
    */
   stateDictKeys(relativePath?: string): Promise<StateDictKeys> {
     const file = relativePath === undefined ? this.path : join(this.path, relativePath);
@@ -137,7 +142,58 @@ export class ModelOnDisk {
     return cached;
   }
 
+  /**
+   * The bytes of one small tensor of a safetensors file (e.g. a bitsandbytes `quant_state` blob, which holds the
+   * original shape of a packed weight); undefined when it is absent or larger than `maxBytes`.
+   */
+  async readTensorBytes(name: string, maxBytes = 4096, relativePath?: string): Promise<Buffer | undefined> {
+    const range = (await this.stateDictKeys(relativePath)).tensors.get(name)?.fileRange;
+    if (range === undefined || range[1] - range[0] > maxBytes) return undefined;
+    const handle = await open(relativePath === undefined ? this.path : join(this.path, relativePath), "r");
+    try {
+      const bytes = Buffer.alloc(range[1] - range[0]);
+      const { bytesRead } = await handle.read(bytes, 0, bytes.length, range[0]);
+      this.#bytesRead += bytesRead;
+      return bytes.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #readGguf(file: string): Promise<StateDictKeys> {
+    const handle = await open(file, "r");
+    try {
+      const { size } = await handle.stat();
+      let header;
+      try {
+        header = await readGgufHeader(handle, size);
+      } catch (error) {
+        throw new InvalidModelError(file, `corrupt GGUF header: ${(error as Error).message}`, {
+          reason: "corrupt_header",
+        });
+      }
+      this.#bytesRead += header.bytesRead;
+      const tensors = new Map<string, TensorInfo>();
+      for (const t of header.tensors) tensors.set(t.name, { dtype: t.type, shape: t.shape });
+      const metadata: Record<string, string> = {};
+      for (const [key, value] of header.metadata) {
+        if (
+          typeof value === "string" ||
+          typeof value === "number" ||
+          typeof value === "boolean" ||
+          typeof value === "bigint"
+        )
+          metadata[key] = String(value);
+      }
+      metadata["gguf.version"] = String(header.version);
+      return { tensors, metadata };
+    } finally {
+      await handle.close();
+    }
+  }
+
   async #readHeader(file: string): Promise<StateDictKeys> {
+    if (extname(file).toLowerCase() === ".gguf") return this.#readGguf(file);
     const handle = await open(file, "r");
     try {
       const { size } = await handle.stat();
@@ -161,7 +217,14 @@ export class ModelOnDisk {
         });
       }
       const tensors = new Map<string, TensorInfo>();
-      for (const entry of header.entries) tensors.set(entry.name, { dtype: entry.dtype, shape: entry.shape });
+      const dataStart = 8 + header.headerLength;
+      for (const entry of header.entries) {
+        tensors.set(entry.name, {
+          dtype: entry.dtype,
+          shape: entry.shape,
+          fileRange: [dataStart + entry.dataOffsets[0], dataStart + entry.dataOffsets[1]],
+        });
+      }
       return { tensors, metadata: header.metadata };
     } finally {
       await handle.close();

@@ -10,6 +10,7 @@ import {
   type ModelRecordChanges,
 } from "../configs/model-config.js";
 import { DuplicateModelError, UnknownModelError } from "../model-errors.js";
+import { checkModelKind } from "./model-kinds.js";
 
 /** Sort orders of `list` (InvokeAI's ModelRecordOrderBy). */
 export const MODEL_RECORD_ORDER_BY = [
@@ -139,6 +140,8 @@ export class ModelRecords {
     for (const [field, value] of Object.entries(valid)) if (value === undefined) delete merged[field];
     if (valid.path !== undefined) merged.path = this.toStoredPath(valid.path);
     const next = parseModelConfig(merged, `of model ${key} after the update`);
+    // Only a change of kind is checked, so that records of kinds this table does not know stay editable.
+    if (valid.type !== undefined || valid.format !== undefined) checkModelKind(next.type, next.format, key);
     await this.#write(next);
     return this.get(key);
   }

@@ -2,9 +2,11 @@ import type {
   BaseModelType,
   Flux2VariantType,
   FluxVariantType,
+  ModelFormat,
   ModelVariantType,
   SchedulerPredictionType,
 } from "@atelier/core";
+import type { ModelOnDisk } from "../model-on-disk.js";
 import {
   invalid,
   match,
@@ -126,10 +128,15 @@ function flux2Variant(keys: KeyView, prefix: string, fileName: string): Flux2Var
   }
 }
 
-function identifyFlux(keys: KeyView, prefix: string, fileName: string): RuleOutcome {
-  const imgIn = keys.shape(`${prefix}img_in.weight`);
+function identifyFlux(
+  keys: KeyView,
+  prefix: string,
+  fileName: string,
+  quantized: { format?: ModelFormat; imgIn?: readonly number[] } = {},
+): RuleOutcome {
+  const imgIn = quantized.imgIn ?? keys.shape(`${prefix}img_in.weight`);
   if (imgIn === undefined) return invalid("FLUX transformer without img_in.weight");
-  const format = keys.anyEndsWith(".quant_state.bitsandbytes__nf4") ? "bnb_quantized_nf4b" : "checkpoint";
+  const format = quantized.format ?? "checkpoint";
   if (imgIn[1] === 128) {
     const variant = flux2Variant(keys, prefix, fileName);
     if (variant === undefined) return invalid("FLUX.2 transformer with an unknown text context width");
@@ -142,11 +149,51 @@ function identifyFlux(keys: KeyView, prefix: string, fileName: string): RuleOutc
   return match({ type: "main", format, base: "flux", variant });
 }
 
-/** Main checkpoint: SD 1/2, SDXL, SDXL refiner, FLUX.1 (schnell/dev/dev_fill), FLUX.2. */
-export const mainCheckpointRule: IdentificationRule = safetensorsRule("main checkpoint", (keys, model) => {
-  if (!hasMainKeys(keys)) return noMatch("no main-model keys");
-  const prefix = fluxPrefix(keys);
-  if (prefix !== undefined) return identifyFlux(keys, prefix, model.name);
-  if (keys.anyStartsWith("double_blocks.")) return invalid("FLUX-like double_blocks without attention norms");
-  return identifySd(keys);
-});
+const NF4_STATE = ".quant_state.bitsandbytes__nf4";
+
+/**
+ * bitsandbytes packs a 4-bit weight into `[n/2, 1]` bytes; its `quant_state` blob (a few hundred bytes of JSON)
+ * keeps the original shape. Undefined when the weight is not packed or the blob cannot be read.
+ */
+async function nf4OriginalShape(model: ModelOnDisk, weight: string): Promise<readonly number[] | undefined> {
+  const blob = await model.readTensorBytes(`${weight}${NF4_STATE}`);
+  if (blob === undefined) return undefined;
+  try {
+    const shape = (JSON.parse(blob.toString("utf8")) as { shape?: unknown }).shape;
+    return Array.isArray(shape) && shape.every((d) => typeof d === "number") ? (shape as number[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Main checkpoint: SD 1/2, SDXL, SDXL refiner, FLUX.1 (schnell/dev/dev_fill), FLUX.2 — as safetensors, as
+ * bitsandbytes NF4 (format `bnb_quantized_nf4b`) or, for FLUX transformers, as GGUF (format `gguf_quantized`).
+ */
+export const mainCheckpointRule: IdentificationRule = safetensorsRule(
+  "main checkpoint",
+  async (keys, model) => {
+    if (!hasMainKeys(keys)) return noMatch("no main-model keys");
+    const prefix = fluxPrefix(keys);
+    if (model.extension === ".gguf") {
+      // InvokeAI runs GGUF main models for FLUX-family transformers only.
+      if (prefix === undefined) return noMatch("a GGUF main model that is not a FLUX transformer");
+      return identifyFlux(keys, prefix, model.name, { format: "gguf_quantized" });
+    }
+    if (prefix !== undefined) {
+      if (!keys.anyEndsWith(NF4_STATE)) return identifyFlux(keys, prefix, model.name);
+      const imgIn = keys.has(`${prefix}img_in.weight${NF4_STATE}`)
+        ? await nf4OriginalShape(model, `${prefix}img_in.weight`)
+        : undefined;
+      // Without a readable shape, InvokeAI's rule applies: not a fill model.
+      const packed = keys.has(`${prefix}img_in.weight${NF4_STATE}`);
+      return identifyFlux(keys, prefix, model.name, {
+        format: "bnb_quantized_nf4b",
+        imgIn: imgIn ?? (packed ? [0, 64] : undefined),
+      });
+    }
+    if (keys.anyStartsWith("double_blocks.")) return invalid("FLUX-like double_blocks without attention norms");
+    return identifySd(keys);
+  },
+  [".safetensors", ".gguf"],
+);

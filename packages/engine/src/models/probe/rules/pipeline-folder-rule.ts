@@ -1,6 +1,10 @@
 import type {
   BaseModelType,
+  ClipVariantType,
+  Flux2VariantType,
   FluxVariantType,
+  ModelType,
+  SubModelType,
   ModelRepoVariant,
   ModelVariantType,
   SchedulerPredictionType,
@@ -14,6 +18,7 @@ import {
   stringField,
   type IdentificationRule,
   type RuleOutcome,
+  type SubmodelDefinition,
 } from "../identification-rule.js";
 import type { ModelOnDisk } from "../model-on-disk.js";
 
@@ -22,6 +27,7 @@ import type { ModelOnDisk } from "../model-on-disk.js";
 
 const SD_PIPELINES = new Set([
   "StableDiffusionPipeline",
+  "StableDiffusionOnnxPipeline",
   "StableDiffusionInpaintPipeline",
   "StableDiffusionImg2ImgPipeline",
   "LatentConsistencyModelPipeline",
@@ -106,6 +112,86 @@ async function identifyFlux(model: ModelOnDisk, className: string): Promise<Rule
   return match({ type: "main", format: "diffusers", base: "flux", variant });
 }
 
+/** ModelType of a pipeline part by its class name (transformers' `architectures` or diffusers' `_class_name`). */
+const PART_TYPES: readonly (readonly [RegExp, ModelType])[] = [
+  [/^CLIPTextModel/, "clip_embed"],
+  [/^T5EncoderModel$/, "t5_encoder"],
+  [/^Qwen3(ForCausalLM|Model)$/, "qwen3_encoder"],
+  [/^Mistral3?(ForConditionalGeneration|Model|ForCausalLM)$/, "mistral_encoder"],
+  [/Transformer2DModel$/, "main"],
+  [/^AutoencoderKL/, "vae"],
+];
+
+const SUBMODEL_PARTS: readonly SubModelType[] = [
+  "transformer",
+  "text_encoder",
+  "text_encoder_2",
+  "text_encoder_3",
+  "vae",
+];
+
+/** CLIP-L (768 wide) is `large`, CLIP-G (1280) `gigantic`; reduced test models fall back to their slot. */
+function clipVariant(config: unknown, part: SubModelType): ClipVariantType {
+  const width = numberField(config, "hidden_size") ?? numberField(config, "projection_dim");
+  if (width === 1280) return "gigantic";
+  if (width === 768) return "large";
+  return part === "text_encoder_2" ? "gigantic" : "large";
+}
+
+/**
+ * The parts of an SD3 / FLUX.2 pipeline usable on their own (InvokeAI's `submodels`): every component the index
+ * names whose folder has a config of a known class, with the CLIP variant for text encoders.
+ */
+async function pipelineSubmodels(
+  model: ModelOnDisk,
+  index: unknown,
+): Promise<Partial<Record<SubModelType, SubmodelDefinition>>> {
+  const out: Partial<Record<SubModelType, SubmodelDefinition>> = {};
+  for (const part of SUBMODEL_PARTS) {
+    if (!hasComponent(index, part)) continue;
+    const config = await model.readJson(`${part}/config.json`);
+    if (config === undefined) continue;
+    const className = configClassName(config) ?? (index as Record<string, string[]>)[part][1];
+    const type = PART_TYPES.find(([pattern]) => pattern.test(className))?.[1];
+    if (type === undefined) continue;
+    out[part] =
+      type === "clip_embed"
+        ? { path_or_prefix: part, model_type: type, variant: clipVariant(config, part) }
+        : { path_or_prefix: part, model_type: type };
+  }
+  return out;
+}
+
+async function identifySd3(model: ModelOnDisk, className: string, index: unknown): Promise<RuleOutcome> {
+  if (!hasComponent(index, "transformer")) return invalid(`${className} without a transformer`);
+  const transformer = await model.readJson("transformer/config.json");
+  if (transformer === undefined) return invalid(`${className} folder without transformer/config.json`);
+  const transformerClass = configClassName(transformer);
+  if (transformerClass !== undefined && transformerClass !== "SD3Transformer2DModel")
+    return invalid(`${className} with a ${transformerClass} transformer (expected SD3Transformer2DModel)`);
+  return match({ type: "main", format: "diffusers", base: "sd-3", submodels: await pipelineSubmodels(model, index) });
+}
+
+/** FLUX.2's text width tells the variant, as for checkpoints: 7680 Klein 4B, 12288 Klein 9B, 15360 dev. */
+async function identifyFlux2(model: ModelOnDisk, className: string, index: unknown): Promise<RuleOutcome> {
+  const transformer = await model.readJson("transformer/config.json");
+  if (transformer === undefined) return invalid(`${className} folder without transformer/config.json`);
+  const width = numberField(transformer, "joint_attention_dim");
+  const isBase = /base/i.test(model.name);
+  let variant: Flux2VariantType | null = null;
+  if (width === 7680) variant = isBase ? "klein_4b_base" : "klein_4b";
+  else if (width === 12288) variant = isBase ? "klein_9b_base" : "klein_9b";
+  else if (width === 15360) variant = "dev";
+  else if (className === "Flux2KleinPipeline") variant = isBase ? "klein_4b_base" : "klein_4b";
+  return match({
+    type: "main",
+    format: "diffusers",
+    base: "flux2",
+    variant,
+    submodels: await pipelineSubmodels(model, index),
+  });
+}
+
 async function repoVariant(model: ModelOnDisk): Promise<ModelRepoVariant> {
   const files = await model.files();
   return files.some((f) => /\.fp16\.[a-z]+$/.test(f)) ? "fp16" : "";
@@ -120,8 +206,8 @@ async function identifyPipeline(model: ModelOnDisk): Promise<RuleOutcome> {
   if (SD_PIPELINES.has(className) || SDXL_PIPELINES.has(className))
     outcome = await identifySdFamily(model, className, index);
   else if (FLUX_PIPELINES.has(className)) outcome = await identifyFlux(model, className);
-  else if (FLUX2_PIPELINES.has(className)) outcome = match({ type: "main", format: "diffusers", base: "flux2" });
-  else if (SD3_PIPELINES.has(className)) outcome = match({ type: "main", format: "diffusers", base: "sd-3" });
+  else if (FLUX2_PIPELINES.has(className)) outcome = await identifyFlux2(model, className, index);
+  else if (SD3_PIPELINES.has(className)) outcome = await identifySd3(model, className, index);
   else return noMatch(`pipeline ${className} is not supported`);
   if (outcome.kind !== "match") return outcome;
 

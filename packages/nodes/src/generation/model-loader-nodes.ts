@@ -8,10 +8,14 @@ import {
   OutputField,
   UNetField,
   VAEField,
+  type CLIPFieldValue,
+  type InvocationContext,
   type ModelIdentifierFieldValue,
   type SubModelType,
+  type UNetFieldValue,
+  type VAEFieldValue,
 } from "@atelier/core";
-import { failField } from "../logic/field-errors.js";
+import { failField, type NodeRef } from "../logic/field-errors.js";
 
 /** `model_loader_output`: `{unet, clip, vae}`. */
 export const ModelLoaderOutput = defineOutput({
@@ -32,6 +36,34 @@ export function submodelOf(model: ModelIdentifierFieldValue, submodelType: SubMo
   return { ...model, submodel_type: submodelType };
 }
 
+/** The fields a main model loader outputs, after checking that the model is installed (CLIP 2 for SDXL). */
+export async function mainModelParts(
+  context: InvocationContext,
+  node: NodeRef,
+  model: ModelIdentifierFieldValue,
+): Promise<{ unet: UNetFieldValue; clip: CLIPFieldValue; clip2: CLIPFieldValue; vae: VAEFieldValue }> {
+  if (!(await context.models.exists(model.key)))
+    failField(node, "model", `names no installed model (key ${model.key})`, model);
+  const clip = (tokenizer: SubModelType, textEncoder: SubModelType): CLIPFieldValue => ({
+    tokenizer: submodelOf(model, tokenizer),
+    text_encoder: submodelOf(model, textEncoder),
+    skipped_layers: 0,
+    loras: [],
+  });
+  return {
+    unet: {
+      unet: submodelOf(model, "unet"),
+      scheduler: submodelOf(model, "scheduler"),
+      loras: [],
+      seamless_axes: [],
+      freeu_config: null,
+    },
+    clip: clip("tokenizer", "text_encoder"),
+    clip2: clip("tokenizer_2", "text_encoder_2"),
+    vae: { vae: submodelOf(model, "vae"), seamless_axes: [] },
+  };
+}
+
 /** `main_model_loader`: the main model's unet+scheduler, tokenizer+text_encoder and vae, by identifier. */
 export const MainModelLoaderInvocation = defineInvocation({
   type: "main_model_loader",
@@ -49,24 +81,7 @@ export const MainModelLoaderInvocation = defineInvocation({
   },
   output: ModelLoaderOutput,
   async invoke(context) {
-    const model = this.model;
-    if (!(await context.models.exists(model.key)))
-      failField(this, "model", `names no installed model (key ${model.key})`, model);
-    return {
-      unet: {
-        unet: submodelOf(model, "unet"),
-        scheduler: submodelOf(model, "scheduler"),
-        loras: [],
-        seamless_axes: [],
-        freeu_config: null,
-      },
-      clip: {
-        tokenizer: submodelOf(model, "tokenizer"),
-        text_encoder: submodelOf(model, "text_encoder"),
-        skipped_layers: 0,
-        loras: [],
-      },
-      vae: { vae: submodelOf(model, "vae"), seamless_axes: [] },
-    };
+    const { unet, clip, vae } = await mainModelParts(context, this, this.model);
+    return { unet, clip, vae };
   },
 });

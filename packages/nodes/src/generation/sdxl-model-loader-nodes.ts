@@ -12,14 +12,8 @@ import {
   OutputField,
   UNetField,
   VAEField,
-  type CLIPFieldValue,
-  type InvocationContext,
-  type ModelIdentifierFieldValue,
-  type UNetFieldValue,
-  type VAEFieldValue,
 } from "@atelier/core";
-import { failField, type NodeRef } from "../logic/field-errors.js";
-import { submodelOf } from "./model-loader-nodes.js";
+import { mainModelParts } from "./model-loader-nodes.js";
 
 const CLIP_DESCRIPTION = "CLIP (tokenizer, text encoder, LoRAs) and skipped layer count";
 
@@ -48,39 +42,6 @@ export const SDXLRefinerModelLoaderOutput = defineOutput({
   },
 });
 
-/** The submodel fields shared by both loaders, after checking that the model is installed. */
-async function sdxlParts(
-  context: InvocationContext,
-  node: NodeRef,
-  model: ModelIdentifierFieldValue | null,
-): Promise<{ unet: UNetFieldValue; clip: CLIPFieldValue; clip2: CLIPFieldValue; vae: VAEFieldValue }> {
-  if (model === null) failField(node, "model", "is required", null);
-  if (!(await context.models.exists(model.key)))
-    failField(node, "model", `names no installed model (key ${model.key})`, model);
-  return {
-    unet: {
-      unet: submodelOf(model, "unet"),
-      scheduler: submodelOf(model, "scheduler"),
-      loras: [],
-      seamless_axes: [],
-      freeu_config: null,
-    },
-    clip: {
-      tokenizer: submodelOf(model, "tokenizer"),
-      text_encoder: submodelOf(model, "text_encoder"),
-      skipped_layers: 0,
-      loras: [],
-    },
-    clip2: {
-      tokenizer: submodelOf(model, "tokenizer_2"),
-      text_encoder: submodelOf(model, "text_encoder_2"),
-      skipped_layers: 0,
-      loras: [],
-    },
-    vae: { vae: submodelOf(model, "vae"), seamless_axes: [] },
-  };
-}
-
 /** `sdxl_model_loader`: an SDXL base model's unet+scheduler, both CLIP text encoders and vae, by identifier. */
 export const SDXLModelLoaderInvocation = defineInvocation({
   type: "sdxl_model_loader",
@@ -99,7 +60,7 @@ export const SDXLModelLoaderInvocation = defineInvocation({
   },
   output: SDXLModelLoaderOutput,
   async invoke(context) {
-    return sdxlParts(context, this, this.model);
+    return mainModelParts(context, this, this.model);
   },
 });
 
@@ -122,7 +83,7 @@ export const SDXLRefinerModelLoaderInvocation = defineInvocation({
   },
   output: SDXLRefinerModelLoaderOutput,
   async invoke(context) {
-    const { unet, clip2, vae } = await sdxlParts(context, this, this.model);
+    const { unet, clip2, vae } = await mainModelParts(context, this, this.model);
     return { unet, clip2, vae };
   },
 });

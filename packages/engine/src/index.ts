@@ -18,3 +18,4 @@ export * from "./invocation-stats/index.js";
 export * from "./session-processor/index.js";
 export * from "./models/index.js";
 export * from "./inference/index.js";
+export * from "./style-presets/index.js";

@@ -9,6 +9,7 @@ import { invokeaiExtraSchemas } from "./openapi/invokeai-extra-schemas.js";
 import { batchExpanderFor } from "./headless/batch-expander.js";
 import { HeadlessRunner } from "./headless/headless-runner.js";
 import { allRoutes } from "./routes/index.js";
+import { stylePresetsPort } from "./routes/style-preset-routes.js";
 import { serverVersion } from "./server-version.js";
 
 /** Options of `createServer`. */
@@ -63,6 +64,7 @@ export async function createServer(services: Services, options: CreateServerOpti
     workflows,
     headless: { workflows, run: (doc, o) => runner.run(doc, o), wait: (q, i, t) => runner.wait(q, i, t) },
     models: services.models,
+    stylePresets: stylePresetsPort(services.stylePresets),
   });
   return buildServer({
     version,

@@ -25,6 +25,10 @@ const DELIBERATE: Record<string, string> = {
     "call_saved_workflow is an InvokeAI HEAD extra; Atelier runs saved workflows via /workflows/i/{id}/run",
   "GET /api/v1/workflows/i/{workflow_id}/thumbnail content-type":
     "InvokeAI documents the thumbnail as JSON (a FastAPI default); the bytes are an image in both",
+  "GET /api/v1/style_presets/i/{style_preset_id}/image content-type":
+    "InvokeAI documents the preset image as JSON (a FastAPI default); the bytes are a WebP image in both",
+  "GET /api/v1/style_presets/export content-type":
+    "InvokeAI lists a FastAPI default JSON entry before text/csv; the body is CSV in both",
 };
 
 // Differences inside fields the coarse comparison does not see, documented here:
@@ -40,6 +44,7 @@ const PREFIXES = [
   "/api/v1/app",
   "/api/v1/workflows",
   "/api/v1/utilities/dynamicprompts",
+  "/api/v1/style_presets",
 ];
 
 let server: TestServer;

@@ -245,6 +245,25 @@ export interface BoardsInterface {
   getAllImageNamesForBoard(boardId: string): Promise<string[]>;
 }
 
+/** The templates a style preset holds (InvokeAI's `PresetData`). */
+export interface StylePresetData {
+  readonly positive_prompt: string;
+  readonly negative_prompt: string;
+}
+
+/** A stored style preset, as InvokeAI's style preset records return it. */
+export interface StylePresetRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly preset_data: StylePresetData;
+}
+
+/** Style presets by id (InvokeAI's StylePresetsInterface); an engine that stores presets puts it on the context. */
+export interface StylePresetsInterface {
+  /** The preset with this id; throws (or returns null) when there is none. */
+  get(stylePresetId: string): Promise<StylePresetRecord | null>;
+}
+
 /** Everything a node may reach while it runs. */
 export interface InvocationContext {
   readonly images: ImagesInterface;
@@ -255,4 +274,6 @@ export interface InvocationContext {
   readonly config: ConfigInterface;
   readonly util: UtilInterface;
   readonly boards: BoardsInterface;
+  /** Style presets (`context.style_presets`); absent where the engine stores none. */
+  readonly stylePresets?: StylePresetsInterface;
 }

@@ -1,7 +1,6 @@
 import type { DType, Tensor, TensorDataMap } from "../tensor.js";
 import { bfloat16ArrayToFloat32, float16ArrayToFloat32 } from "./half-float.js";
 import { TensorError } from "./tensor-errors.js";
-import { copyTensorData } from "./uninitialised-alloc.js";
 
 /** Bytes per element of each dtype. */
 export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
@@ -81,7 +80,7 @@ export function createTensor<D extends DType>(dtype: D, shape: readonly number[]
 
 /** A deep copy: new shape array and new data buffer. */
 export function cloneTensor<D extends DType>(t: Tensor<D>): Tensor<D> {
-  return { dtype: t.dtype, shape: [...t.shape], data: copyTensorData(t.dtype, t.data) };
+  return { dtype: t.dtype, shape: [...t.shape], data: t.data.slice() as TensorDataMap[D] };
 }
 
 /**

@@ -144,6 +144,19 @@ export interface ClientStateTable {
   updated_at: Defaulted<Timestamp>;
 }
 
+/** `style_presets` (InvokeAI's style preset records): a name and the PresetData JSON. */
+export interface StylePresetsTable {
+  id: string;
+  name: string;
+  preset_data: JsonText;
+  /** "user" | "default". */
+  type: Defaulted<string>;
+  user_id: Defaulted<string>;
+  is_public: Defaulted<DbBoolean>;
+  created_at: Defaulted<Timestamp>;
+  updated_at: Defaulted<Timestamp>;
+}
+
 /** `migrations`: one row per applied schema migration. */
 export interface MigrationsTable {
   id: number;
@@ -160,5 +173,6 @@ export interface Database {
   models: ModelsTable;
   workflow_library: WorkflowLibraryTable;
   client_state: ClientStateTable;
+  style_presets: StylePresetsTable;
   migrations: MigrationsTable;
 }

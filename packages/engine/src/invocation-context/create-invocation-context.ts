@@ -18,6 +18,7 @@ import type {
   PipelineIntermediateState,
   RawImage,
   SaveImageOptions,
+  StylePresetsInterface,
   Tensor,
   TensorsInterface,
   UtilInterface,
@@ -49,6 +50,8 @@ export interface InvocationContextServices {
    * with ModelManagerUnavailableError. Gets the node's util so that loads can report progress.
    */
   readonly modelsFor?: (data: InvocationContextData, util: UtilInterface) => ModelsInterface;
+  /** The style preset store (`context.stylePresets`); without it the context has none. */
+  readonly stylePresets?: StylePresetsInterface;
 }
 
 /** The engine's context: the node-facing InvocationContext plus what the session processor needs around a node. */
@@ -216,6 +219,10 @@ class NodeContext implements EngineInvocationContext {
 
   settle(): Promise<void> {
     return this.#progress?.settle() ?? Promise.resolve();
+  }
+
+  get stylePresets(): StylePresetsInterface | undefined {
+    return this.#services.stylePresets;
   }
 
   get settled(): boolean {

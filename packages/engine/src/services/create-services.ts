@@ -18,6 +18,7 @@ import { createLogger, type LogDestination, type Logger } from "../logging/index
 import { loadNodePacks, type NodePacksReport } from "../node-packs/index.js";
 import { ConditioningStore, TensorStore } from "../object-store/index.js";
 import { createContextModels, createModelManager, type ModelManager } from "../models/index.js";
+import { StylePresetService } from "../style-presets/index.js";
 
 /** Options of `createServices`. */
 export interface CreateServicesOptions {
@@ -61,6 +62,8 @@ export interface Services extends InvocationContextServices {
   readonly conditioning: ConditioningStore;
   /** The model manager: records, install, cache and loaders (`context.models`, `/api/v2/models`). */
   readonly models: ModelManager;
+  /** Style presets (`context.stylePresets`, `/api/v1/style_presets`). */
+  readonly stylePresets: StylePresetService;
   readonly registry: NodeRegistry;
   /** What the custom node pack loader did (empty when packs were not loaded). */
   readonly nodePacks: NodePacksReport;
@@ -141,6 +144,8 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
       hfEndpoint: (options.env ?? process.env).HF_ENDPOINT,
     });
 
+    const stylePresets = new StylePresetService(database.db, { stylePresetsDir: config.paths.stylePresets });
+
     const registry = options.registry ?? getDefaultRegistry();
     registry.setLogger(logger);
     registry.setFilter({ allowNodes: config.allow_nodes ?? null, denyNodes: config.deny_nodes ?? null });
@@ -170,6 +175,7 @@ export async function createServices(options: CreateServicesOptions = {}): Promi
           signalProgress: (message) => util.signalProgress(message),
           userId: data.queueItem.user_id ?? "system",
         }),
+      stylePresets,
       registry,
       nodePacks,
       createContext: (data) => createInvocationContext(services, data),

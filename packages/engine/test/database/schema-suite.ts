@@ -26,6 +26,7 @@ export const EXPECTED_TABLES = [
   "session_queue",
   "session_queue_batch",
   "session_queue_totals",
+  "style_presets",
   "workflow_library",
 ];
 

@@ -2,8 +2,8 @@
  * InvokeAI's `prompt_template` (`invocations/prompt_template.py`): a style preset's positive and negative templates
  * with every `{prompt}` replaced by the node's prompts.
  *
- * InvocationContext has no style-preset service yet; the node reads presets through an optional `stylePresets`
- * member (InvokeAI's `context.style_presets`) and fails with a typed error where the engine does not provide it.
+ * The node reads presets through the context's optional `stylePresets` member (InvokeAI's `context.style_presets`)
+ * and fails with a typed error where the engine does not provide it.
  */
 import {
   AtelierError,
@@ -14,7 +14,12 @@ import {
   OutputField,
   z,
   type InvocationContext,
+  type StylePresetRecord,
+  type StylePresetsInterface,
 } from "@atelier/core";
+
+// Moved to core's InvocationContext; re-exported so that existing imports from this module keep working.
+export type { StylePresetData, StylePresetRecord, StylePresetsInterface } from "@atelier/core";
 
 /** `StylePresetField`: a style preset, by id. */
 export const StylePresetField = namedSchema(
@@ -22,25 +27,6 @@ export const StylePresetField = namedSchema(
   z.object({ style_preset_id: z.string().describe("The id of the style preset") }),
   "A style preset primitive field",
 );
-
-/** The templates a style preset holds (InvokeAI's `PresetData`). */
-export interface StylePresetData {
-  readonly positive_prompt: string;
-  readonly negative_prompt: string;
-}
-
-/** A stored style preset, as InvokeAI's style preset records return it. */
-export interface StylePresetRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly preset_data: StylePresetData;
-}
-
-/** Style presets by id (InvokeAI's StylePresetsInterface); an engine that stores presets puts it on the context. */
-export interface StylePresetsInterface {
-  /** The preset with this id; throws (or returns null) when there is none. */
-  get(stylePresetId: string): Promise<StylePresetRecord | null>;
-}
 
 /** A style preset cannot be read: no preset service, or no preset with the id. */
 export class StylePresetError extends AtelierError {
@@ -51,7 +37,8 @@ export class StylePresetError extends AtelierError {
 
 /** The style-preset service of a context, when the engine provides one. */
 export function stylePresetsOf(context: InvocationContext): StylePresetsInterface | undefined {
-  const candidate = (context as { stylePresets?: unknown }).stylePresets;
+  // Checked at run time as well: a context built by other code (tests, node packs) may carry anything here.
+  const candidate: unknown = context.stylePresets;
   return typeof candidate === "object" &&
     candidate !== null &&
     typeof (candidate as StylePresetsInterface).get === "function"

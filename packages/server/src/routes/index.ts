@@ -6,6 +6,7 @@ import { headlessRoutes, type HeadlessPort } from "./headless-routes.js";
 import { imageRoutes, type ImagesPort } from "./image-routes.js";
 import { modelsRoutes } from "./models-routes.js";
 import { queueRoutes, type QueuePort } from "./queue-routes.js";
+import { stylePresetRoutes, type StylePresetsPort } from "./style-preset-routes.js";
 import { utilityRoutes } from "./utility-routes.js";
 import { workflowRoutes } from "./workflow-routes.js";
 
@@ -17,6 +18,8 @@ export interface RouteDeps {
   queue: QueuePort;
   workflows: WorkflowLibrary;
   headless: HeadlessPort;
+  /** Style presets (`/api/v1/style_presets`); their routes are left out without them. */
+  stylePresets?: StylePresetsPort;
   /** The model manager (`/api/v2/models`); its routes are left out without one. */
   models?: ModelManager;
 }
@@ -32,8 +35,9 @@ export function allRoutes(deps: RouteDeps): AnyRouteSpec[] {
     ...workflowRoutes({ workflows: deps.workflows }),
     ...headlessRoutes({ headless: deps.headless }),
     ...utilityRoutes(),
+    ...(deps.stylePresets === undefined ? [] : stylePresetRoutes({ stylePresets: deps.stylePresets })),
     ...(deps.models === undefined ? [] : modelsRoutes({ models: deps.models })),
   ];
 }
 
-export type { AppRouteDeps, BoardsPort, HeadlessPort, ImagesPort, QueuePort };
+export type { AppRouteDeps, BoardsPort, HeadlessPort, ImagesPort, QueuePort, StylePresetsPort };

@@ -13,7 +13,7 @@
  *   into one valid zlib stream; the Adler-32 of the whole is computed on the main thread meanwhile.
  */
 import os from "node:os";
-import { constants, deflateRaw, type ZlibOptions } from "node:zlib";
+import { constants, crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 import type { RawImage } from "@atelier/core";
 import { CHANNELS } from "@atelier/core";
 import { encodePngChunk, encodePngTextChunk } from "./png-text-chunks.js";
@@ -140,10 +140,10 @@ function zlibHeader(level: number): Buffer {
 }
 
 /**
- * The zlib stream of the image's filtered scanlines. Band by band, the main thread filters the rows, hands them to
- * the thread pool to deflate, and adds them to the checksum while the pool works.
+ * The parts of the zlib stream of the image's filtered scanlines, in order. Band by band, the main thread filters
+ * the rows, hands them to the thread pool to deflate, and adds them to the checksum while the pool works.
  */
-async function zlibStream(image: RawImage, level: number): Promise<Buffer> {
+async function zlibStreamParts(image: RawImage, level: number): Promise<Buffer[]> {
   const rowBytes = image.width * CHANNELS[image.mode] + 1;
   const scanlines = new Uint8Array(image.height * rowBytes);
   const bands = Math.max(1, Math.min(os.availableParallelism(), Math.floor(scanlines.length / MIN_BAND_BYTES)));
@@ -163,10 +163,13 @@ async function zlibStream(image: RawImage, level: number): Promise<Buffer> {
   }
   const trailer = Buffer.allocUnsafe(4);
   trailer.writeUInt32BE(checksum.value, 0);
-  return Buffer.concat([zlibHeader(level), ...(await Promise.all(pieces)), trailer]);
+  return [zlibHeader(level), ...(await Promise.all(pieces)), trailer];
 }
 
-/** A PNG file of the image: IHDR, the text chunks, one IDAT and IEND. */
+/**
+ * A PNG file of the image: IHDR, the text chunks, one IDAT and IEND, written into one buffer (the image data is
+ * copied once, from the deflate output into the file; its CRC is computed over the parts).
+ */
 export async function encodePngPixels(image: RawImage, options: PngPixelOptions): Promise<Buffer> {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(image.width, 0);
@@ -174,7 +177,26 @@ export async function encodePngPixels(image: RawImage, options: PngPixelOptions)
   ihdr[8] = 8; // bit depth
   ihdr[9] = COLOR_TYPE[image.mode];
   // compression method 0, filter method 0, no interlace: the zeros Buffer.alloc left.
-  const text = Object.entries(options.textChunks ?? {}).map(([keyword, value]) => encodePngTextChunk(keyword, value));
-  const idat = await zlibStream(image, options.compressionLevel);
-  return Buffer.concat([SIGNATURE, encodePngChunk("IHDR", ihdr), ...text, encodePngChunk("IDAT", idat), IEND]);
+  const head = Buffer.concat([
+    SIGNATURE,
+    encodePngChunk("IHDR", ihdr),
+    ...Object.entries(options.textChunks ?? {}).map(([keyword, value]) => encodePngTextChunk(keyword, value)),
+  ]);
+  const parts = await zlibStreamParts(image, options.compressionLevel);
+  const idatLength = parts.reduce((n, part) => n + part.length, 0);
+  const out = Buffer.allocUnsafe(head.length + 12 + idatLength + IEND.length);
+  head.copy(out, 0);
+  let pos = head.length;
+  out.writeUInt32BE(idatLength, pos);
+  out.write("IDAT", pos + 4, "latin1");
+  let crc = crc32(out.subarray(pos + 4, pos + 8));
+  pos += 8;
+  for (const part of parts) {
+    part.copy(out, pos);
+    crc = crc32(part, crc);
+    pos += part.length;
+  }
+  out.writeUInt32BE(crc, pos);
+  IEND.copy(out, pos + 4);
+  return out;
 }

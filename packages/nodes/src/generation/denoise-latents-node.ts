@@ -130,8 +130,7 @@ function stackPair(
     failField(
       node,
       "negative_conditioning",
-      `${what} has shape [${negative.shape.join(", ")}] but the positive's is [${positive.shape.join(", ")}]` +
-        (what === "embeds" ? "; prompts of different chunk counts are not supported yet" : ""),
+      `${what} has shape [${negative.shape.join(", ")}] but the positive's is [${positive.shape.join(", ")}]`,
       null,
     );
   }
@@ -141,9 +140,14 @@ function stackPair(
   return { dims: [2, ...positive.shape.slice(1)], data };
 }
 
-/** The batched text inputs of the UNet: hidden states, and for SDXL the pooled embeds and time ids. */
+/**
+ * The batched text inputs of the UNet: hidden states, and for SDXL the pooled embeds and time ids. When the two
+ * prompts have different token lengths (a long prompt in several 77-token chunks beside a short one), `hidden`
+ * holds [uncond, cond] separately and the UNet runs once per side: what InvokeAI's attention mask over the padded
+ * tokens amounts to, without padding.
+ */
 interface UnetTextFeeds {
-  readonly hidden: { dims: number[]; data: Float32Array };
+  readonly hidden: { dims: number[]; data: Float32Array } | readonly [Tensor<"float32">, Tensor<"float32">];
   readonly sdxl: {
     textEmbeds: { dims: number[]; data: Float32Array };
     timeIds: { dims: number[]; data: Float32Array };
@@ -159,7 +163,12 @@ function textFeeds(node: NodeRef, negative: DenoiserConditioning, positive: Deno
       null,
     );
   }
-  const hidden = stackPair(node, "embeds", negative.embeds, positive.embeds);
+  const [neg, pos] = [negative.embeds.shape, positive.embeds.shape];
+  const lengthsOnly =
+    neg.length === 3 && pos.length === 3 && neg[0] === 1 && pos[0] === 1 && neg[2] === pos[2] && neg[1] !== pos[1];
+  const hidden = lengthsOnly
+    ? ([negative.embeds, positive.embeds] as const)
+    : stackPair(node, "embeds", negative.embeds, positive.embeds);
   if (positive.pooled === null || negative.pooled === null || positive.timeIds === null || negative.timeIds === null)
     return { hidden, sdxl: null };
   return {
@@ -341,22 +350,38 @@ async function runUnetLoop(
   }
   const sampleInput = onnxInput(part, "sample");
   const timestepInput = onnxInput(part, "timestep");
-  const feeds: Record<string, OnnxTensorValue> = {
-    encoder_hidden_states: floatFeed(
-      onnxInput(part, "encoder_hidden_states"),
-      run.text.hidden.dims,
-      run.text.hidden.data,
-    ),
-  };
-  if (run.text.sdxl !== null) {
-    const { textEmbeds, timeIds } = run.text.sdxl;
-    feeds.text_embeds = floatFeed(onnxInput(part, "text_embeds"), textEmbeds.dims, textEmbeds.data);
-    feeds.time_ids = floatFeed(onnxInput(part, "time_ids"), timeIds.dims, timeIds.data);
+  const hiddenInput = onnxInput(part, "encoder_hidden_states");
+  // One run with [uncond, cond] as a batch of two, or one run per side when the prompts' lengths differ.
+  const separate = Array.isArray(run.text.hidden);
+  const feedSets: Record<string, OnnxTensorValue>[] = [];
+  for (let side = 0; side < (separate ? 2 : 1); side++) {
+    const hidden = separate
+      ? (run.text.hidden as readonly [Tensor<"float32">, Tensor<"float32">])[side]!
+      : (run.text.hidden as { dims: number[]; data: Float32Array });
+    const feeds: Record<string, OnnxTensorValue> = {
+      encoder_hidden_states: separate
+        ? floatFeed(hiddenInput, (hidden as Tensor<"float32">).shape, (hidden as Tensor<"float32">).data)
+        : floatFeed(hiddenInput, (hidden as { dims: number[] }).dims, hidden.data),
+    };
+    if (run.text.sdxl !== null) {
+      const { textEmbeds, timeIds } = run.text.sdxl;
+      const pick = (pair: { dims: number[]; data: Float32Array }) => {
+        if (!separate) return pair;
+        const size = pair.data.length / 2;
+        return { dims: [1, ...pair.dims.slice(1)], data: pair.data.subarray(side * size, (side + 1) * size) };
+      };
+      const embeds = pick(textEmbeds);
+      const ids = pick(timeIds);
+      feeds.text_embeds = floatFeed(onnxInput(part, "text_embeds"), embeds.dims, embeds.data);
+      feeds.time_ids = floatFeed(onnxInput(part, "time_ids"), ids.dims, ids.data);
+    }
+    feedSets.push(feeds);
   }
   const output = firstOutputName(part, ["out_sample"]);
   const timesteps = scheduler.timesteps;
   const n = run.start.length;
-  const batchedDims = [2, modelChannels, ...shape.slice(2)];
+  const batch = separate ? 1 : 2;
+  const batchedDims = [batch, modelChannels, ...shape.slice(2)];
   // Normal UNets get the preserved region re-noised before each step; inpainting UNets see the mask instead.
   const renoise = inpaint !== null && inpaintChannels === null ? inpaint : null;
   const blendAt = (latents: Float32Array, t: number): Float32Array =>
@@ -401,12 +426,26 @@ async function runUnetLoop(
     const scaled = scheduler.scaleModelInput(latents, t);
     batched.set(scaled, 0);
     batched.set(scaled, perSample);
-    const outputs = await part.session.run({
-      ...feeds,
-      [sampleInput.name]: floatFeed(sampleInput, batchedDims, batched),
-      [timestepInput.name]: scalarFeed(timestepInput, t, 2),
-    });
-    const prediction = outputFloat32(part, outputs, output).data;
+    let prediction: Float32Array;
+    if (feedSets.length === 1) {
+      const outputs = await part.session.run({
+        ...feedSets[0],
+        [sampleInput.name]: floatFeed(sampleInput, batchedDims, batched),
+        [timestepInput.name]: scalarFeed(timestepInput, t, batch),
+      });
+      prediction = outputFloat32(part, outputs, output).data;
+    } else {
+      prediction = new Float32Array(2 * n);
+      for (let side = 0; side < 2; side++) {
+        const sample = batched.subarray(side * perSample, (side + 1) * perSample);
+        const outputs = await part.session.run({
+          ...feedSets[side],
+          [sampleInput.name]: floatFeed(sampleInput, batchedDims, sample),
+          [timestepInput.name]: scalarFeed(timestepInput, t, batch),
+        });
+        prediction.set(outputFloat32(part, outputs, output).data, side * n);
+      }
+    }
     let guided = applyCfg(prediction, run.guidance(i));
     if (run.rescale > 0) guided = rescaleCfg(guided, prediction.subarray(n), run.rescale);
     const result = scheduler.step(guided, t, latents, stepOptions);

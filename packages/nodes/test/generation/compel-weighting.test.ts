@@ -1,14 +1,14 @@
 // Weighted prompts through the `compel` node on the tiny SD1.5 ONNX pipeline (installed through the model manager,
 // run through the queue), checked against the rule in compel-embeddings.ts computed here independently: the text
-// encoder run directly with onnxruntime on token ids from the engine's tokenizer. Also CLIP skip: refused with a
-// clear error where the export has no hidden states (SD1.5 fixture), and LN(hidden_states[L − N]) where it has them
-// (the SDXL fixture's first text encoder), with the LayerNorm weights read from the diffusers checkpoint.
+// encoder run directly with onnxruntime on token ids from the engine's tokenizer. Also CLIP skip: LN(hidden_states[L − N])
+// where the export has the hidden states (the SDXL fixture's first text encoder) and where the loader adds them
+// (the SD1.5 fixture), with the LayerNorm weights read from the diffusers checkpoint.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors, toFloat32, type ModelIdentifierFieldValue, type Tensor } from "@atelier/core";
-import { loadTokenizer, type TextTokenizer } from "@atelier/engine";
+import { loadTokenizer, withClipHiddenStates, type TextTokenizer } from "@atelier/engine";
 import { clipRowEncoder } from "../../src/generation/clip-text-encoder.js";
 import { asOnnxPart, type OnnxSessionLike } from "../../src/generation/onnx-parts.js";
 import {
@@ -211,11 +211,59 @@ describe("compel prompt errors", () => {
 });
 
 describe("CLIP skip", () => {
-  it("fails with an error naming the model and the missing hidden states on an export without them", async () => {
-    const item = await runGraph(harness.rt, clipGraph(sd15, 1));
-    expect(item.status).toBe("failed");
-    expect(item.error_message).toContain(sd15.name);
-    expect(item.error_message).toContain("hidden_states");
+  it("adds the hidden states to an export without them, so CLIP skip works on the SD1.5 export too", async () => {
+    const file = path.join(DIFFUSION_FIXTURES, "tiny-sd15/onnx/text_encoder/model.onnx");
+    const patched = withClipHiddenStates(new Uint8Array(await readFile(file)), file)!;
+    const session = await ort.InferenceSession.create(patched);
+    expect(session.outputNames).toEqual(
+      expect.arrayContaining(["last_hidden_state", "hidden_states.0", "hidden_states.1", "hidden_states.2"]),
+    );
+    const ids = tokenizer.tokenize("a red cat on a mat").ids;
+    const outputs = await runSession(session, ids);
+    const weights = decodeSafetensors(
+      new Uint8Array(
+        await readFile(path.join(DIFFUSION_FIXTURES, "tiny-sd15/diffusers/text_encoder/model.safetensors")),
+      ),
+    ).tensors;
+    const w = (name: string) => toFloat32(weights[name]!).data;
+    // hidden_states.0 is the embeddings: token + position rows, computed here from the diffusers weights.
+    const tokens = w("text_model.embeddings.token_embedding.weight");
+    const positions = w("text_model.embeddings.position_embedding.weight");
+    const embedded = new Float32Array(ROW * HIDDEN);
+    ids.forEach((id, t) => {
+      for (let h = 0; h < HIDDEN; h++) embedded[t * HIDDEN + h] = tokens[id * HIDDEN + h]! + positions[t * HIDDEN + h]!;
+    });
+    expect(worstExcess(outputs["hidden_states.0"]!.data as Float32Array, embedded, 1e-6, 0)).toBeLessThanOrEqual(0);
+    // The final LayerNorm of the last hidden state is last_hidden_state, as the unmodified export gives it.
+    const layerNorm = (states: Float32Array): Float32Array => {
+      const gamma = w("text_model.final_layer_norm.weight");
+      const beta = w("text_model.final_layer_norm.bias");
+      const out = new Float32Array(states.length);
+      for (let t = 0; t < ROW; t++) {
+        const row = states.subarray(t * HIDDEN, (t + 1) * HIDDEN);
+        const mean = row.reduce((a, b) => a + b, 0) / HIDDEN;
+        const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / HIDDEN;
+        for (let h = 0; h < HIDDEN; h++)
+          out[t * HIDDEN + h] = ((row[h]! - mean) / Math.sqrt(variance + 1e-5)) * gamma[h]! + beta[h]!;
+      }
+      return out;
+    };
+    const plain = await runSession(encoder, ids);
+    expect(
+      worstExcess(
+        layerNorm(outputs["hidden_states.2"]!.data as Float32Array),
+        plain.last_hidden_state!.data as Float32Array,
+        1e-4,
+        1e-4,
+      ),
+    ).toBeLessThanOrEqual(0);
+    await session.release();
+
+    // Through the queue: compel with skipped_layers 1 on the installed SD1.5 export gives LN(hidden_states.1).
+    const skipped = await runGraph(harness.rt, clipGraph(sd15, 1));
+    expect(skipped.error_message ?? null).toBeNull();
+    const expected = layerNorm(outputs["hidden_states.1"]!.data as Float32Array);
+    expect(worstExcess(await embedsOf(skipped), expected, 1e-4, 1e-4)).toBeLessThanOrEqual(0);
   }, 60_000);
 
   it("uses the final LayerNorm of hidden_states[L − N] where the export has them", async () => {

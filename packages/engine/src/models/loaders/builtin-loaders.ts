@@ -6,7 +6,7 @@ import { ModelLoadError } from "../model-errors.js";
 import { componentSizeBytes, loadComponentFolder, type ModelComponent } from "./folder-components.js";
 import { LazyStateDict } from "./lazy-state-dict.js";
 import type { ModelLoadRequest, ModelLoaderRegistry } from "./model-loader-registry.js";
-import { loadOnnxComponent, onnxSizeBytes, type OnnxComponent } from "./onnx-session.js";
+import { loadOnnxComponent, loadTextEncoderComponent, onnxSizeBytes, type OnnxComponent } from "./onnx-session.js";
 
 const PICKLE = new Set([".ckpt", ".pt", ".pth", ".bin"]);
 
@@ -146,7 +146,11 @@ async function loadOnnxFolder(request: ModelLoadRequest): Promise<CacheableModel
       () => false,
     )
   )
-    return onnxModel(await loadOnnxComponent(file, submodelType, request.device));
+    return onnxModel(
+      submodelType === "text_encoder" || submodelType === "text_encoder_2"
+        ? await loadTextEncoderComponent(file, submodelType, request.device)
+        : await loadOnnxComponent(file, submodelType, request.device),
+    );
   return componentModel(await loadComponentFolder(folder, submodelType));
 }
 

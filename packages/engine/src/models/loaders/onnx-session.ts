@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { InferenceSession } from "onnxruntime-node";
 import type { SubModelType } from "@atelier/core";
 import { ModelLoadError } from "../model-errors.js";
+import { withClipHiddenStates } from "../onnx/onnx-graph-outputs.js";
 import { currentOnnxSessionSettings, onnxSessionOptions } from "./onnx-settings.js";
 
 /** An ONNX part loaded into onnxruntime. */
@@ -48,6 +49,21 @@ export async function loadOnnxComponent(
   device: string,
 ): Promise<OnnxComponent> {
   return createOnnxComponent(file, file, submodelType, device);
+}
+
+/**
+ * Loads a text encoder part. A CLIP encoder exported without its intermediate layers gets `hidden_states.K`
+ * outputs added (see onnx-graph-outputs.ts), which CLIP skip and SDXL's penultimate layer read.
+ */
+export async function loadTextEncoderComponent(
+  file: string,
+  submodelType: SubModelType | null,
+  device: string,
+): Promise<OnnxComponent> {
+  const withStates = withClipHiddenStates(new Uint8Array(await readFile(file)), file);
+  return withStates === null
+    ? loadOnnxComponent(file, submodelType, device)
+    : createOnnxComponent(withStates, file, submodelType, device);
 }
 
 /**

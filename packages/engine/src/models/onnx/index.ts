@@ -6,3 +6,4 @@ export * from "./lora-layers.js";
 export * from "./ldm-unet-names.js";
 export * from "./onnx-lora-patch.js";
 export * from "./onnx-lora-session.js";
+export * from "./onnx-graph-outputs.js";

@@ -7,6 +7,7 @@ import type { CacheableModel } from "../cache/model-cache.js";
 import { createOnnxComponent, type OnnxComponent } from "../loaders/onnx-session.js";
 import { ModelLoadError } from "../model-errors.js";
 import { externalDataPath, readOnnxModelFile, type OnnxModelFile } from "./onnx-model-file.js";
+import { withClipHiddenStates } from "./onnx-graph-outputs.js";
 import { patchOnnxWithLoras, type WeightedLora } from "./onnx-lora-patch.js";
 
 /** What loadOnnxWithLoras needs. */
@@ -48,7 +49,10 @@ export async function loadOnnxWithLoras(request: OnnxLoraLoadRequest): Promise<C
   let component: OnnxComponent;
   let externalBytes = 0;
   if (locations.size === 0) {
-    component = await createOnnxComponent(patch.bytes, file, submodelType, device);
+    // Text encoders get their hidden-state outputs as the unpatched part does (see loadTextEncoderComponent).
+    const textEncoder = target === "text_encoder" || target === "text_encoder_2";
+    const bytes = (textEncoder ? withClipHiddenStates(patch.bytes, file) : null) ?? patch.bytes;
+    component = await createOnnxComponent(bytes, file, submodelType, device);
   } else {
     const folder = await mkdtemp(join(tmpdir(), "atelier-lora-onnx-"));
     try {

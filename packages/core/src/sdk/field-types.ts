@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ModelConfigRecord } from "../context/invocation-context.js";
 import { BaseModelTypeSchema, ModelTypeSchema, SubModelTypeSchema } from "./model-taxonomy.js";
 import { namedSchema } from "./named-schemas.js";
 
@@ -115,6 +116,18 @@ export const ModelIdentifierField = namedSchema(
       .describe("The submodel to load, if this is a main model"),
   }),
 );
+/** The identifier of an installed model, from its config record (no submodel). */
+export function modelIdentifierOf(config: ModelConfigRecord): ModelIdentifierFieldValue {
+  return {
+    key: config.key,
+    hash: config.hash,
+    name: config.name,
+    base: config.base,
+    type: config.type,
+    submodel_type: null,
+  };
+}
+
 /** A LoRA and the weight to apply it with. */
 export const LoRAField = namedSchema(
   "LoRAField",

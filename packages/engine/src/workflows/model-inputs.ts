@@ -2,7 +2,7 @@
  * Model fields given by name in a headless run: `--set model.model=sd15-onnx` (or `"model.model": "sd15-onnx"` over
  * HTTP) is turned into the ModelIdentifierField value the node takes, looked up by key, else by name.
  */
-import type { ModelIdentifierFieldValue, NodeTypeLookup, TypeExpr } from "@atelier/core";
+import { modelIdentifierOf, type NodeTypeLookup, type TypeExpr } from "@atelier/core";
 import type { ModelConfig } from "../models/configs/model-config.js";
 import type { ModelRecordFilters } from "../models/records/model-records.js";
 import { splitInputKey } from "./run-inputs.js";
@@ -21,18 +21,6 @@ function takesModelIdentifier(type: TypeExpr | undefined): boolean {
   if (type.kind === "ref") return type.name === "ModelIdentifierField";
   if (type.kind === "union") return type.members.some(takesModelIdentifier);
   return false;
-}
-
-/** The identifier value of an installed model (what a model field holds). */
-export function modelIdentifierOf(config: ModelConfig): ModelIdentifierFieldValue {
-  return {
-    key: config.key,
-    hash: config.hash,
-    name: config.name,
-    base: config.base,
-    type: config.type,
-    submodel_type: null,
-  } as ModelIdentifierFieldValue;
 }
 
 /**

@@ -36,14 +36,13 @@ export function submodelOf(model: ModelIdentifierFieldValue, submodelType: SubMo
   return { ...model, submodel_type: submodelType };
 }
 
-/** The fields a main model loader outputs, after checking that the model is installed (CLIP 2 for SDXL). */
-export async function mainModelParts(
-  context: InvocationContext,
-  node: NodeRef,
-  model: ModelIdentifierFieldValue,
-): Promise<{ unet: UNetFieldValue; clip: CLIPFieldValue; clip2: CLIPFieldValue; vae: VAEFieldValue }> {
-  if (!(await context.models.exists(model.key)))
-    failField(node, "model", `names no installed model (key ${model.key})`, model);
+/** The submodel fields of a main model, as its loader outputs them (no LoRAs, no skipped layers; CLIP 2 for SDXL). */
+export function mainModelFields(model: ModelIdentifierFieldValue): {
+  unet: UNetFieldValue;
+  clip: CLIPFieldValue;
+  clip2: CLIPFieldValue;
+  vae: VAEFieldValue;
+} {
   const clip = (tokenizer: SubModelType, textEncoder: SubModelType): CLIPFieldValue => ({
     tokenizer: submodelOf(model, tokenizer),
     text_encoder: submodelOf(model, textEncoder),
@@ -62,6 +61,17 @@ export async function mainModelParts(
     clip2: clip("tokenizer_2", "text_encoder_2"),
     vae: { vae: submodelOf(model, "vae"), seamless_axes: [] },
   };
+}
+
+/** A loader's fields, after checking that the model is installed. */
+export async function mainModelParts(
+  context: InvocationContext,
+  node: NodeRef,
+  model: ModelIdentifierFieldValue,
+): Promise<ReturnType<typeof mainModelFields>> {
+  if (!(await context.models.exists(model.key)))
+    failField(node, "model", `names no installed model (key ${model.key})`, model);
+  return mainModelFields(model);
 }
 
 /** `main_model_loader`: the main model's unet+scheduler, tokenizer+text_encoder and vae, by identifier. */

@@ -12,19 +12,17 @@ import {
   InputField,
   LoRAField,
   ModelIdentifierField,
+  modelIdentifierOf,
   OutputField,
   UNetField,
   VAEField,
   WithMetadata,
   z,
   type AnyInvocationDefinition,
-  type CLIPFieldValue,
   type InvocationContext,
   type LoRAFieldValue,
   type ModelIdentifierFieldValue,
   type ModelType,
-  type SubModelType,
-  type UNetFieldValue,
 } from "@atelier/core";
 import { failField, type NodeRef } from "../logic/field-errors.js";
 import {
@@ -37,6 +35,7 @@ import {
 } from "./adapter-fields.js";
 import { CUSTOM_LABEL } from "./metadata-values.js";
 // The loader outputs these extractors share with the loader nodes: one definition per output type.
+import { mainModelFields, submodelOf } from "../generation/model-loader-nodes.js";
 import { LoRALoaderOutput, SDXLLoRALoaderOutput, VAEModelOutput } from "../generation/model-outputs.js";
 
 /** A model named in metadata that is not installed, or an adapter whose companion model is missing. */
@@ -87,14 +86,8 @@ async function modelIdentifier(
       key,
     });
   }
-  const c = await context.models.getConfig(key);
-  return { key: c.key, hash: c.hash, name: c.name, base: c.base, type: c.type, submodel_type: null };
+  return modelIdentifierOf(await context.models.getConfig(key));
 }
-
-const sub = (model: ModelIdentifierFieldValue, submodel: SubModelType): ModelIdentifierFieldValue => ({
-  ...model,
-  submodel_type: submodel,
-});
 
 /** The metadata key a label/custom_label pair names; a blank custom label is refused like InvokeAI's validator. */
 function labelKey(node: NodeRef & { label: string; custom_label: string | null }): string {
@@ -196,25 +189,6 @@ export const MDT2IAdapterListOutput = defineOutput({
 
 const metadataOf = (node: { metadata: Record<string, unknown> | null }): Dict => node.metadata ?? {};
 
-/** The main-model loader fields for a model, as `main_model_loader` would give them (no LoRAs, no skipped layers). */
-function mainModelParts(model: ModelIdentifierFieldValue): { unet: UNetFieldValue; clip: CLIPFieldValue } {
-  return {
-    unet: {
-      unet: sub(model, "unet"),
-      scheduler: sub(model, "scheduler"),
-      loras: [],
-      seamless_axes: [],
-      freeu_config: null,
-    },
-    clip: {
-      tokenizer: sub(model, "tokenizer"),
-      text_encoder: sub(model, "text_encoder"),
-      loras: [],
-      skipped_layers: 0,
-    },
-  };
-}
-
 /** `metadata_to_model`: the main model recorded in metadata (else the default), split into loader outputs. */
 export const MetadataToModelInvocation = defineInvocation({
   type: "metadata_to_model",
@@ -239,13 +213,8 @@ export const MetadataToModelInvocation = defineInvocation({
     const label = labelKey(this);
     const key = await extractModelKey(context, metadataOf(this), label, this.default_value.key, "main");
     const model = await modelIdentifier(context, this, "default_value", key);
-    const parts = mainModelParts(model);
-    return {
-      model,
-      name: `${model.base}: ${model.name}`,
-      ...parts,
-      vae: { vae: sub(model, "vae"), seamless_axes: [] },
-    };
+    const { unet, clip, vae } = mainModelFields(model);
+    return { model, name: `${model.base}: ${model.name}`, unet, clip, vae };
   },
 });
 
@@ -274,19 +243,7 @@ export const MetadataToSDXLModelInvocation = defineInvocation({
     const label = labelKey(this);
     const key = await extractModelKey(context, metadataOf(this), label, this.default_value.key, "main");
     const model = await modelIdentifier(context, this, "default_value", key);
-    const parts = mainModelParts(model);
-    return {
-      model,
-      name: `${model.base}: ${model.name}`,
-      ...parts,
-      clip2: {
-        tokenizer: sub(model, "tokenizer_2"),
-        text_encoder: sub(model, "text_encoder_2"),
-        loras: [],
-        skipped_layers: 0,
-      },
-      vae: { vae: sub(model, "vae"), seamless_axes: [] },
-    };
+    return { model, name: `${model.base}: ${model.name}`, ...mainModelFields(model) };
   },
 });
 
@@ -311,7 +268,7 @@ export const MetadataToVAEInvocation = defineInvocation({
     const label = labelKey(this);
     const key = await extractModelKey(context, metadataOf(this), label, this.default_value.vae.key, "vae");
     const model = await modelIdentifier(context, this, "default_value", key);
-    return { vae: { vae: sub(model, "vae"), seamless_axes: [] } };
+    return { vae: { vae: submodelOf(model, "vae"), seamless_axes: [] } };
   },
 });
 
@@ -543,8 +500,7 @@ async function imageEncoderFor(
       { node_type: node.type, node_id: node.id, field: "metadata", image_encoder: name },
     );
   }
-  const c = found[0];
-  return { key: c.key, hash: c.hash, name: c.name, base: c.base, type: c.type, submodel_type: null };
+  return modelIdentifierOf(found[0]!);
 }
 
 /** `metadata_to_ip_adapters`: the IP-Adapters passed in plus those recorded under `ipAdapters`. */

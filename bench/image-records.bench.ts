@@ -10,19 +10,9 @@
  * InvokeAI on this kind of machine: 11 noisy images/s; 185–216 ms to list. Targets: ≥ 20 images/s, list ≤ 5 ms.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { register } from "node:module";
+import "./core-from-source.js";
 import os from "node:os";
 import path from "node:path";
-
-// The engine imports "@atelier/core"; point that at core's TypeScript sources (as vitest's alias does), so the
-// bench needs no build and never runs a stale dist.
-register(
-  `data:text/javascript,${encodeURIComponent(`
-    const core = ${JSON.stringify(new URL("../packages/core/src/index.ts", import.meta.url).href)};
-    export async function resolve(specifier, context, next) {
-      return specifier === "@atelier/core" ? next(core, context) : next(specifier, context);
-    }`)}`,
-);
 
 const { createServices } = await import("../packages/engine/src/index.js");
 type RawImage = import("../packages/core/src/index.js").RawImage;

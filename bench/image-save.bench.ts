@@ -1,32 +1,20 @@
 /**
- * Image save and tensor store figures. Run: npx tsx bench/image-save.bench.ts
+ * Image save figures. Run: npx tsx bench/image-save.bench.ts
  *
  * Images: a 1024×1024 RGB image → PNG (compression 1) with InvokeAI's three metadata chunks + 256 px WebP thumbnail.
  * "sequential" encodes one after the other; "overlapped" runs both sharp pipelines at once (each on its own libuv
  * thread, sharp.concurrency() being 1); "ImageFiles.save" adds the two atomic file writes.
- * Tensors: save + load round trips of a [1,4,128,128] float32 tensor through TensorStore on a temp folder.
- * InvokeAI on this kind of machine: 11 noisy images/s, ~2,200 tensor round trips/s. Targets: ≥ 20 and ≥ 5,000.
+ * InvokeAI on this kind of machine: 11 noisy images/s. Target: ≥ 20. (TensorStore figures: bench/tensors.bench.ts.)
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { register } from "node:module";
+import "./core-from-source.js";
 import os from "node:os";
 import path from "node:path";
 
-// The engine imports "@atelier/core"; point that at core's TypeScript sources (as vitest's alias does), so the
-// bench needs no build and never runs a stale dist.
-register(
-  `data:text/javascript,${encodeURIComponent(`
-    const core = ${JSON.stringify(new URL("../packages/core/src/index.ts", import.meta.url).href)};
-    export async function resolve(specifier, context, next) {
-      return specifier === "@atelier/core" ? next(core, context) : next(specifier, context);
-    }`)}`,
-);
-
-const { encodeImageFiles, encodePng, makeThumbnail, FsBlobStore, ImageFiles, TensorStore } =
+const { encodeImageFiles, encodePng, makeThumbnail, FsBlobStore, ImageFiles } =
   await import("../packages/engine/src/index.js");
 const sharp = (await import("sharp")).default;
 type RawImage = import("../packages/core/src/index.js").RawImage;
-type Tensor = import("../packages/core/src/index.js").Tensor;
 
 const SIZE = 1024;
 
@@ -117,65 +105,6 @@ try {
   console.log(
     `sharp.concurrency() = ${sharp.concurrency()}, UV_THREADPOOL_SIZE = ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`,
   );
-  // Tensors first: the image part leaves ~100 MB of dirty page cache whose writeback would slow the tensor files.
-  const shape = [1, 4, 128, 128];
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1)).map((_, i) => Math.sin(i));
-  const tensor: Tensor = { dtype: "float32", shape, data };
-  // Three ways to count a save + load round trip:
-  //  pair: what a node and the next node wait for; the file write runs behind and ends before the next pair
-  //        (untimed), as it does between real nodes.
-  //  back to back: pairs in a tight loop, the round ending with every file on disk, so the writes are paid for.
-  //  disk: each save is flushed and the cache dropped, so every load decodes a file read back from disk.
-  type Mode = "pair" | "back-to-back" | "disk";
-  const rounds = async (store: InstanceType<typeof TensorStore>, mode: Mode): Promise<Timing> => {
-    const batch = 200;
-    const perRound: number[] = [];
-    let cpuTotal = 0;
-    for (let r = 0; r < 9; r++) {
-      let timed = 0;
-      let cpuUsed = 0;
-      const roundStart = performance.now();
-      const roundCpu = process.cpuUsage();
-      for (let i = 0; i < batch; i++) {
-        const cpuStart = process.cpuUsage();
-        const start = performance.now();
-        const name = await store.save(tensor);
-        if (mode === "disk") {
-          await store.flush();
-          store.clearCache();
-        }
-        await store.load(name);
-        if (mode === "pair") {
-          timed += performance.now() - start;
-          const cpu = process.cpuUsage(cpuStart);
-          cpuUsed += (cpu.user + cpu.system) / 1000;
-          await store.flush();
-        }
-      }
-      await store.flush();
-      if (mode !== "pair") {
-        timed = performance.now() - roundStart;
-        const cpu = process.cpuUsage(roundCpu);
-        cpuUsed = (cpu.user + cpu.system) / 1000;
-      }
-      perRound.push(timed / batch);
-      if (r > 0) cpuTotal += cpuUsed / batch;
-    }
-    return { wall: median(perRound.slice(1)), cpu: cpuTotal / 8 }; // round 0 warms the JIT and the folder
-  };
-  const tensorStore = new TensorStore({ blobs: new FsBlobStore(path.join(tmp, "outputs")) });
-  const us = (t: Timing): string =>
-    `${(t.wall * 1000).toFixed(0).padStart(6)} µs   ${(t.cpu * 1000).toFixed(0).padStart(6)} µs`;
-  console.log(`\nTensorStore [1,4,128,128] float32 (256 KiB) save + load   wall (median)   CPU (mean)`);
-  for (const [mode, label] of [
-    ["pair", "node pair, write behind       "],
-    ["back-to-back", "back to back, writes included"],
-    ["disk", "flushed save + disk load     "],
-  ] as const) {
-    const timing = await rounds(tensorStore, mode);
-    console.log(`  ${label}          ${us(timing)}  → ${perSecond(timing.wall)} round trips/s`);
-  }
-
   const files = new ImageFiles({ blobs: new FsBlobStore(path.join(tmp, "outputs")) });
   let counter = 0;
   for (const [label, image] of [
@@ -207,9 +136,7 @@ try {
     console.log(`  overlap hides ${hidden.toFixed(0)}% of the shorter encode`);
   }
 
-  console.log(
-    `\nInvokeAI reference: 11 noisy images/s, ~2,200 tensor round trips/s. Targets: ≥ 20 images/s, ≥ 5,000 round trips/s.`,
-  );
+  console.log(`\nInvokeAI reference: 11 noisy images/s. Target: ≥ 20 images/s.`);
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }

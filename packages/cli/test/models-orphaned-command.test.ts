@@ -55,12 +55,12 @@ describe("atelier models orphaned", () => {
       }),
     ]);
     expect((await atelier("models", "orphaned")).out).toEqual([
-      expect.stringMatching(/^orphaned  leftover  .* MB  \(w\.safetensors\)$/),
+      expect.stringMatching(/^orphaned {2}leftover {2}.* MB {2}\(w\.safetensors\)$/),
     ]);
 
     const deleted = await atelier("models", "orphaned", "--delete");
     expect(deleted.exitCode).toBe(0);
-    expect(deleted.out).toEqual([expect.stringMatching(/^deleted   leftover /)]);
+    expect(deleted.out).toEqual([expect.stringMatching(/^deleted {3}leftover /)]);
     await expect(stat(join(root, "models", "leftover"))).rejects.toThrow();
     expect((await stat(keptDir)).isDirectory()).toBe(true);
     expect(JSON.parse((await atelier("models", "list", "--json")).out[0])).toHaveLength(1);

@@ -170,14 +170,17 @@ export function decodeSafetensors(
   return { tensors, metadata: header.metadata };
 }
 
-/**
- * The bytes of a safetensors file as parts: the header, then each tensor's data as a view of the tensor's own
- * memory (no copy), sorted by element size, then name, as Python's safetensors lays them out. Write them in order.
- */
-export function encodeSafetensorsParts(
-  tensors: Record<string, Tensor>,
-  metadata?: Record<string, string>,
-): Uint8Array[] {
+/** Where everything goes in a safetensors file for a set of tensors. */
+interface SafetensorsLayout {
+  /** The first `8 + headerLength` bytes: the length prefix and the space-padded JSON header. */
+  readonly head: Uint8Array;
+  /** Tensor names in file order (largest element size first, then by name, as Python's safetensors does). */
+  readonly names: readonly string[];
+  /** Total file size. */
+  readonly byteLength: number;
+}
+
+function layoutSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): SafetensorsLayout {
   const names = Object.keys(tensors);
   for (const name of names) assertEncodableTensor(name, tensors[name]);
   // Largest elements first keeps every tensor aligned to its element size, since the data start is 8-aligned.
@@ -212,24 +215,56 @@ export function encodeSafetensorsParts(
   new DataView(head.buffer, head.byteOffset, 8).setBigUint64(0, BigInt(headerLength), true);
   head.set(json, 8);
   head.fill(0x20, 8 + json.length, 8 + headerLength);
-  const parts = [head];
-  for (const name of names) {
-    const data = tensors[name].data;
-    parts.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  return parts;
+  return { head, names, byteLength: head.byteLength + offset };
+}
+
+function bytesOf(data: Tensor["data"]): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * The bytes of a safetensors file as parts: the header, then each tensor's data as a view of the tensor's own
+ * memory (no copy), sorted by element size, then name, as Python's safetensors lays them out. Write them in order.
+ */
+export function encodeSafetensorsParts(
+  tensors: Record<string, Tensor>,
+  metadata?: Record<string, string>,
+): Uint8Array[] {
+  const { head, names } = layoutSafetensors(tensors, metadata);
+  return [head, ...names.map((name) => bytesOf(tensors[name].data))];
 }
 
 /** Encodes tensors with optional metadata into one buffer (the parts of `encodeSafetensorsParts`, joined). */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array {
-  const parts = encodeSafetensorsParts(tensors, metadata);
-  const out = allocBytes(parts.reduce((n, p) => n + p.byteLength, 0));
-  let pos = 0;
-  for (const part of parts) {
-    out.set(part, pos);
-    pos += part.byteLength;
+  return encodeSafetensorsInto(tensors, metadata, allocBytes).bytes;
+}
+
+/**
+ * Encodes tensors into one buffer from `allocate` (called once with the file size; its contents may be anything)
+ * and returns that buffer together with the tensors as views of their data in it: a copy that is also the file.
+ * A buffer whose start is not 8-byte aligned gets copies instead of views.
+ */
+export function encodeSafetensorsInto(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> | undefined,
+  allocate: (byteLength: number) => Uint8Array,
+): { bytes: Uint8Array; tensors: Record<string, Tensor> } {
+  const { head, names, byteLength } = layoutSafetensors(tensors, metadata);
+  const bytes = allocate(byteLength);
+  if (bytes.byteLength !== byteLength)
+    throw new RangeError(`allocate(${byteLength}) returned ${bytes.byteLength} bytes`);
+  bytes.set(head);
+  const views: Record<string, Tensor> = {};
+  let at = head.byteLength;
+  for (const name of names) {
+    const { dtype, shape, data } = tensors[name];
+    bytes.set(bytesOf(data), at);
+    const ctor = STORAGE_CTOR[dtype] as TypedArrayCtor<TensorDataMap[DType]>;
+    const view = typedView(ctor, bytes.buffer as ArrayBuffer, bytes.byteOffset + at, data.byteLength, false);
+    setOwn(views, name, { dtype, shape: [...shape], data: view } as Tensor);
+    at += data.byteLength;
   }
-  return out;
+  return { bytes, tensors: views };
 }
 
 /** Plain assignment would treat a name like "__proto__" from a hostile file as the object's prototype. */

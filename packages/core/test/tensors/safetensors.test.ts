@@ -5,6 +5,8 @@ import {
   createTensor,
   decodeSafetensors,
   encodeSafetensors,
+  encodeSafetensorsInto,
+  encodeSafetensorsParts,
   readSafetensorsHeader,
   readSafetensorsHeaderLength,
   SafetensorsError,
@@ -97,6 +99,30 @@ describe("safetensors round trips", () => {
       expect(tensors[name].shape).toEqual(t.shape);
       expect(tensors[name].data).toEqual(t.data);
     }
+  });
+
+  it("encodes into a caller's buffer and returns the tensors as views of their bytes in it", () => {
+    const expected = encodeSafetensors(sample, { format: "pt" });
+    const parts = encodeSafetensorsParts(sample, { format: "pt" });
+    expect(Buffer.concat(parts)).toEqual(Buffer.from(expected));
+    const backing = new ArrayBuffer(expected.byteLength + 4096);
+    const sizes: number[] = [];
+    const { bytes, tensors } = encodeSafetensorsInto(sample, { format: "pt" }, (n) => {
+      sizes.push(n);
+      return new Uint8Array(backing, 0, n);
+    });
+    expect(sizes).toEqual([expected.byteLength]);
+    expect(bytes).toEqual(expected);
+    for (const [name, t] of Object.entries(sample)) {
+      expect(tensors[name]).toEqual(t);
+      expect(tensors[name].data.buffer).toBe(backing);
+      expect(tensors[name].data).not.toBe(t.data);
+    }
+    // A buffer that does not start 8-aligned gets copies, which are still right.
+    const odd = encodeSafetensorsInto(sample, undefined, (n) => new Uint8Array(new ArrayBuffer(n + 4), 4, n));
+    expect(odd.tensors["e.i64"]).toEqual(sample["e.i64"]);
+    expect(odd.tensors["e.i64"].data.buffer).not.toBe(odd.bytes.buffer);
+    expect(() => encodeSafetensorsInto(sample, undefined, (n) => new Uint8Array(n - 1))).toThrow(RangeError);
   });
 
   it("lays the file out as Python does: space-padded 8-aligned header, data aligned per element", () => {

@@ -1,7 +1,7 @@
 import {
   cloneTensor,
   decodeSafetensors,
-  encodeSafetensorsParts,
+  encodeSafetensorsInto,
   type ConditioningFieldData,
   type Tensor,
 } from "@atelier/core";
@@ -108,7 +108,7 @@ function mapTensors(data: ConditioningFieldData, map: (tensor: Tensor) => Tensor
 export const conditioningCodec: ObjectCodec<ConditioningFieldData> = {
   validate: (data) => validateConditioningData(data),
 
-  encode(data) {
+  encode(data, allocate) {
     const tensors: Record<string, Tensor> = {};
     const conditionings = infosOf(data).map((info, index) => {
       const kind = info.kind as ConditioningKind;
@@ -126,7 +126,16 @@ export const conditioningCodec: ObjectCodec<ConditioningFieldData> = {
       return { kind, tensors: entries };
     });
     const layout: ConditioningLayout = { version: LAYOUT_VERSION, conditionings };
-    return encodeSafetensorsParts(tensors, { [CONDITIONING_HEADER_KEY]: JSON.stringify(layout) });
+    const file = encodeSafetensorsInto(tensors, { [CONDITIONING_HEADER_KEY]: JSON.stringify(layout) }, allocate);
+    // The same structure again, each tensor replaced by its view in the file.
+    const value = {
+      conditionings: conditionings.map(({ kind, tensors: entries }) => {
+        const info: Record<string, unknown> = { kind };
+        for (const [field, entry] of Object.entries(entries)) info[field] = entry === null ? null : file.tensors[entry];
+        return info;
+      }),
+    } as unknown as ConditioningFieldData;
+    return { bytes: file.bytes, value };
   },
 
   decode(bytes) {

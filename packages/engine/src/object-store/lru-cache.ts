@@ -1,11 +1,13 @@
 /** Limits of an LruCache: a count of entries, a byte budget, or both. */
-export interface LruCacheOptions<V> {
+export interface LruCacheOptions<K, V> {
   /** Most entries kept (default: unlimited). */
   readonly maxEntries?: number;
   /** Most bytes kept, as measured by `sizeOf` (default: unlimited). */
   readonly maxBytes?: number;
   /** Size of one value in bytes (default 0: only `maxEntries` limits). */
   readonly sizeOf?: (value: V) => number;
+  /** Called for each entry pushed out by the limits or by `clear()` (not by `delete`). */
+  readonly onEvict?: (key: K, value: V) => void;
 }
 
 /**
@@ -17,12 +19,14 @@ export class LruCache<K, V> {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private readonly sizeOf: (value: V) => number;
+  private readonly onEvict: ((key: K, value: V) => void) | undefined;
   private totalBytes = 0;
 
-  constructor(options: LruCacheOptions<V> = {}) {
+  constructor(options: LruCacheOptions<K, V> = {}) {
     this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
     this.maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     this.sizeOf = options.sizeOf ?? (() => 0);
+    this.onEvict = options.onEvict;
   }
 
   /** Number of entries held. */
@@ -60,6 +64,7 @@ export class LruCache<K, V> {
       if (this.entries.size <= this.maxEntries && this.totalBytes <= this.maxBytes) break;
       this.entries.delete(oldest);
       this.totalBytes -= entry.bytes;
+      this.onEvict?.(oldest, entry.value);
     }
   }
 
@@ -74,7 +79,9 @@ export class LruCache<K, V> {
 
   /** Drops everything. */
   clear(): void {
+    const entries = [...this.entries];
     this.entries.clear();
     this.totalBytes = 0;
+    if (this.onEvict !== undefined) for (const [key, entry] of entries) this.onEvict(key, entry.value);
   }
 }

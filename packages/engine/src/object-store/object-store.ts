@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { BlobNotFoundError } from "../blobs/blob-errors.js";
 import type { BlobStore } from "../blobs/blob-store.js";
+import { BufferPool } from "./buffer-pool.js";
 import { LruCache } from "./lru-cache.js";
 import { ObjectCorruptError, ObjectNotFoundError, ObjectWriteError } from "./object-store-errors.js";
 
@@ -9,10 +10,10 @@ export interface ObjectCodec<T> {
   /** Throws a typed error when the value cannot be stored (called before anything is copied or written). */
   validate(value: T): void;
   /**
-   * Serialises the value as file parts written in order. The parts may share memory with the value: the store
-   * encodes only its own private copy, which nothing changes afterwards.
+   * Serialises the value into one buffer from `allocate` (called once, with the file size) and returns the buffer
+   * and a copy of the value made of views of it: the store's private copy, which is also the file's bytes.
    */
-  encode(value: T): Uint8Array[];
+  encode(value: T, allocate: (byteLength: number) => Uint8Array): { bytes: Uint8Array; value: T };
   /** Parses bytes the store owns; the result may share memory with `bytes`. Throws on corrupt input. */
   decode(bytes: Uint8Array): T;
   /** A deep copy. */
@@ -63,13 +64,24 @@ const DEFAULT_MAX_PENDING_BYTES = 128 * 1024 * 1024;
 const MAX_REMEMBERED_FAILURES = 10_000;
 
 /**
+ * Runs `write` once the event loop turns, after the synchronous work and microtasks in progress (the node that saved
+ * and, often, the node that loads the value next): the kernel's copy into the page cache then overlaps the next
+ * wait (inference, I/O) instead of competing with that work for memory bandwidth and cores.
+ */
+function startWhenIdle(write: () => Promise<void>): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(write);
+}
+
+/**
  * Named objects kept as files (so they survive restarts, unlike InvokeAI's temp-dir serializer), with an LRU
  * memory cache in front. Loads always return deep copies, as InvokeAI's `clone()`/`deepcopy` do.
  *
  * Writes are behind: `save` returns once the value is encoded and cached, while its file is written in the
  * background (bounded by `maxPendingWrites`/`maxPendingBytes`). That keeps file system round trips off the node's
- * path; `flush()` waits for every file and reports failed writes, and whoever records a node as complete (the
- * session processor) must await it first, so that nothing a persisted session refers to can be lost.
+ * path; `flush()` waits for every file and reports failed writes, and whoever stores a session (the session
+ * runner, before each checkpoint and at the end) awaits it first, so that nothing a stored session refers to can
+ * be lost. In a running server the cache is full and each save pushes an older value out, whose buffer the save
+ * after it reuses (see BufferPool).
  */
 export class ObjectStore<T> {
   readonly kind: string;
@@ -77,6 +89,9 @@ export class ObjectStore<T> {
   private readonly codec: ObjectCodec<T>;
   private readonly blobs: BlobStore;
   private readonly cache: LruCache<string, T>;
+  private readonly pool: BufferPool;
+  /** File buffers (from the pool) behind saved values that are still cached or being written. */
+  private readonly files = new Map<string, Uint8Array>();
   private readonly maxPendingWrites: number;
   private readonly maxPendingBytes: number;
   private readonly pending = new Map<string, PendingWrite<T>>();
@@ -94,7 +109,9 @@ export class ObjectStore<T> {
     this.cache = new LruCache({
       maxBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       sizeOf: (value: T) => codec.byteSize(value),
+      onEvict: (name) => this.release(name),
     });
+    this.pool = new BufferPool();
     this.maxPendingWrites = options.maxPendingWrites ?? DEFAULT_MAX_PENDING_WRITES;
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.onCallbackError =
@@ -116,18 +133,19 @@ export class ObjectStore<T> {
    */
   async save(value: T): Promise<string> {
     this.codec.validate(value);
-    // One copy, which the cache and the file write share; encoding it copies nothing more.
-    const own = this.codec.clone(value);
-    const parts = this.codec.encode(own);
-    const bytes = parts.reduce((n, part) => n + part.byteLength, 0);
+    // The store's one private copy is the file itself: the value is encoded straight into one buffer (recycled
+    // once the value has left the cache and its write has ended) and cached as views of that buffer.
+    const { bytes: file, value: own } = this.codec.encode(value, (byteLength) => this.pool.take(byteLength));
+    const bytes = file.byteLength;
     const name = `${this.kind}_${randomUUID()}`;
     const key = this.keyOf(name);
+    this.files.set(name, file);
     this.cache.set(name, own);
-    const done = this.blobs.put(key, parts).then(
+    const done = startWhenIdle(() => this.blobs.put(key, file)).then(
       () => this.settle(name, bytes),
       (error: unknown) => {
-        this.settle(name, bytes);
         this.cache.delete(name);
+        this.settle(name, bytes);
         this.failed.set(name, error);
         if (this.failed.size > MAX_REMEMBERED_FAILURES) this.failed.delete(this.failed.keys().next().value as string);
         this.unreported.push({ name, error });
@@ -189,6 +207,7 @@ export class ObjectStore<T> {
     const key = this.keyOf(name);
     await this.pending.get(name)?.done;
     const wasCached = this.cache.delete(name);
+    this.release(name);
     const hadFailed = this.failed.delete(name);
     if (hadFailed) this.unreported = this.unreported.filter((f) => f.name !== name);
     const removed = await this.blobs.delete(key);
@@ -250,14 +269,20 @@ export class ObjectStore<T> {
     return deleted;
   }
 
-  /** Drops the memory cache (files, and values still being written, stay available). */
+  /** Drops the memory cache and its recycled buffers (files, and values still being written, stay available). */
   clearCache(): void {
     this.cache.clear();
+    this.pool.clear();
   }
 
   /** Bytes currently held by the memory cache. */
   get cachedBytes(): number {
     return this.cache.bytes;
+  }
+
+  /** Bytes of buffers from values that left the cache, kept for the next saves to reuse. */
+  get recycledBytes(): number {
+    return this.pool.bytes;
   }
 
   /** Number of file writes still in flight. */
@@ -267,5 +292,14 @@ export class ObjectStore<T> {
 
   private settle(name: string, bytes: number): void {
     if (this.pending.delete(name)) this.pendingBytes -= bytes;
+    this.release(name);
+  }
+
+  /** Recycles the file buffer of a value that is neither cached nor being written: nothing can reach it then. */
+  private release(name: string): void {
+    const file = this.files.get(name);
+    if (file === undefined || this.cache.has(name) || this.pending.has(name)) return;
+    this.files.delete(name);
+    this.pool.give(file);
   }
 }

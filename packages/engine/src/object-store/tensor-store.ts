@@ -2,7 +2,7 @@ import {
   assertEncodableTensor,
   cloneTensor,
   decodeSafetensors,
-  encodeSafetensorsParts,
+  encodeSafetensorsInto,
   type Tensor,
 } from "@atelier/core";
 import { ObjectStore, type ObjectCodec, type ObjectStoreOptions } from "./object-store.js";
@@ -14,7 +14,10 @@ const FORMAT = { format: "atelier.tensor" };
 /** Encodes a tensor as a one-entry safetensors file. */
 export const tensorCodec: ObjectCodec<Tensor> = {
   validate: (tensor) => assertEncodableTensor(TENSOR_KEY, tensor),
-  encode: (tensor) => encodeSafetensorsParts({ [TENSOR_KEY]: tensor }, FORMAT),
+  encode: (tensor, allocate) => {
+    const { bytes, tensors } = encodeSafetensorsInto({ [TENSOR_KEY]: tensor }, FORMAT, allocate);
+    return { bytes, value: tensors[TENSOR_KEY] as Tensor };
+  },
   decode: (bytes) => {
     const { tensors } = decodeSafetensors(bytes, { copy: false });
     const tensor = tensors[TENSOR_KEY];

@@ -95,6 +95,9 @@ export async function createQueueRuntime(
     logger: services.logger,
     cache,
     maxConcurrentNodes: config.max_concurrent_nodes,
+    persistObjects: async () => {
+      await Promise.all([services.tensors.flush(), services.conditioning.flush()]);
+    },
     ...options,
   });
   if (options.startProcessor ?? true) processor.start();

@@ -38,6 +38,11 @@ export interface SessionProcessorOptions {
   yieldIntervalMs?: number;
   /** Log a node statistics table per session (default true). */
   logStats?: boolean;
+  /**
+   * Waits until every object file saved so far (tensors, conditioning, written behind) exists; called before a
+   * session is stored, so that a stored session never refers to a file a crash could still lose.
+   */
+  persistObjects?: () => Promise<void>;
 }
 
 /** Options of `stop`. */
@@ -106,6 +111,7 @@ export class SessionProcessor {
       yieldIntervalMs: options.yieldIntervalMs ?? 20,
       shutdownGraceMs: () => this.#graceMs,
       logStats: options.logStats ?? true,
+      persistObjects: options.persistObjects,
     });
   }
 

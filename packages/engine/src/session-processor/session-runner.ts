@@ -43,6 +43,8 @@ export interface SessionRunnerOptions {
   shutdownGraceMs: () => number;
   /** Log the per-session node statistics table (default true). */
   logStats: boolean;
+  /** Waits until the object files saved so far exist (see SessionProcessorOptions). */
+  persistObjects?: () => Promise<void>;
 }
 
 /** How a run ended. */
@@ -105,6 +107,7 @@ export class SessionRunner {
     else await this.#runConcurrent(env, nextCheckpoint);
 
     stats.finish();
+    await this.#persistObjects();
     const summary = stats.summary();
     if (this.#o.logStats && logger !== undefined && summary.node_stats.length > 0) {
       logger.info(formatStatsTable(summary), { queue_item_id: item.item_id, session_id: item.session_id });
@@ -210,10 +213,23 @@ export class SessionRunner {
   /** Stores the session so far; a row no longer in progress (canceled by another process) stops the run. */
   async #checkpoint(env: NodeEnv, next: { at: number }): Promise<void> {
     const started = performance.now();
+    await this.#persistObjects();
     const stillRunning = await this.#o.queue.saveSession(env.run.item.item_id, JSON.stringify(env.state.toJSON()));
     const took = performance.now() - started;
     next.at = performance.now() + Math.max(this.#o.checkpointIntervalMs, took * 20);
     if (!stillRunning) env.run.stop("canceled");
+  }
+
+  /**
+   * Waits for the object files written behind. A failed write is only logged here: the value is gone from memory
+   * too, so the node that loads it fails with an error naming it, and a resumed session fails the same way.
+   */
+  async #persistObjects(): Promise<void> {
+    try {
+      await this.#o.persistObjects?.();
+    } catch (error) {
+      this.#o.logger?.error("Could not write every saved tensor and conditioning file", { err: error });
+    }
   }
 
   /** Runs one node; false when it failed or was canceled (the run must stop). */

@@ -65,6 +65,31 @@ describe("SessionProcessor", () => {
     });
   });
 
+  it("stores the session only once the object files saved so far are written", async () => {
+    let open!: () => void;
+    const written = new Promise<void>((resolve) => (open = resolve));
+    let waits = 0;
+    const f = await setup({
+      runtime: {
+        persistObjects: async () => {
+          waits++;
+          await written;
+        },
+      },
+    });
+    const {
+      item_ids: [id],
+    } = await f.rt.queue.enqueueBatch(Q, { graph: addChain(3) });
+    const deadline = Date.now() + 10_000;
+    while (f.payloads("invocation_complete").length < 3 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(waits).toBe(1);
+    expect((await f.rt.queue.getItem(Q, id)).status).toBe("in_progress"); // every node ran; the files are not written
+    open();
+    expect((await f.waitFor(id)).status).toBe("completed");
+  });
+
   it("runs range → iterate → add → collect, blanking collections in events, and stores each value once", async () => {
     const f = await setup();
     const {

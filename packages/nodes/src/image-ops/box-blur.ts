@@ -4,65 +4,90 @@ import { ImageOperationError } from "./image-op-error.js";
 
 const f32 = Math.fround;
 
-/**
- * One box-blur pass along `count` lines of `length` samples each, as Pillow's ImagingLineBoxBlur does it: a box of
- * 2*radius+1 samples plus two fractional edge samples weighted `fw`, in 8.24 fixed point, edges replicated.
- * Sample i of line l is at `data[l * lineStep + i * sampleStep]`.
- */
-function blurLines(
-  data: Uint8Array,
-  count: number,
-  length: number,
-  lineStep: number,
-  sampleStep: number,
-  floatRadius: number,
-): void {
+/** Pillow's box weights for a fractional radius: `ww` for the 2*radius+1 inner samples, `fw` for the two edge ones (8.24). */
+interface BoxWeights {
+  readonly radius: number;
+  readonly ww: number;
+  readonly fw: number;
+}
+
+function boxWeights(floatRadius: number): BoxWeights {
   const radius = Math.trunc(floatRadius);
   const ww = Math.trunc(f32(16777216 / f32(f32(floatRadius * 2) + 1)));
   const fw = Math.floor((16777216 - (radius * 2 + 1) * ww) / 2);
-  const lastx = length - 1;
-  const edgeA = Math.min(radius + 1, length);
-  const edgeB = Math.max(length - radius - 1, 0);
-  const line = new Uint8Array(length);
-  const out = new Uint8Array(length);
-  // Pillow's sums are 32-bit unsigned; the result of (acc·ww + edges·fw + 2^23) >> 24 always fits in a byte.
-  const HALF24 = 8388608;
-  const ONE24 = 16777216;
-  for (let l = 0; l < count; l++) {
-    const base = l * lineStep;
-    for (let i = 0, p = base; i < length; i++, p += sampleStep) line[i] = data[p];
-    let acc = line[0] * (radius + 1);
-    for (let x = 0; x < edgeA - 1; x++) acc += line[x];
-    acc += line[lastx] * (radius - edgeA + 1);
-    let x = 0;
-    if (edgeA <= edgeB) {
-      for (; x < edgeA; x++) {
-        acc += line[x + radius] - line[0];
-        out[x] = Math.floor((acc * ww + (line[0] + line[x + radius + 1]) * fw + HALF24) / ONE24);
-      }
-      for (; x < edgeB; x++) {
-        acc += line[x + radius] - line[x - radius - 1];
-        out[x] = Math.floor((acc * ww + (line[x - radius - 1] + line[x + radius + 1]) * fw + HALF24) / ONE24);
-      }
-      for (; x <= lastx; x++) {
-        acc += line[lastx] - line[x - radius - 1];
-        out[x] = Math.floor((acc * ww + (line[x - radius - 1] + line[lastx]) * fw + HALF24) / ONE24);
-      }
-    } else {
-      for (; x < edgeB; x++) {
-        acc += line[x + radius] - line[0];
-        out[x] = Math.floor((acc * ww + (line[0] + line[x + radius + 1]) * fw + HALF24) / ONE24);
-      }
-      for (; x < edgeA; x++) {
-        acc += line[lastx] - line[0];
-        out[x] = Math.floor((acc * ww + (line[0] + line[lastx]) * fw + HALF24) / ONE24);
-      }
-      for (; x <= lastx; x++) {
-        acc += line[lastx] - line[x - radius - 1];
-        out[x] = Math.floor((acc * ww + (line[x - radius - 1] + line[lastx]) * fw + HALF24) / ONE24);
-      }
+  return { radius, ww, fw };
+}
+
+// Pillow's sums are 32-bit unsigned and (acc·ww + edges·fw + 2^23) stays below 2^32 (the weights sum to 2^24 and the
+// samples are bytes). Math.imul gives the products modulo 2^32, so `>>> 24` of the wrapped sum is Pillow's exact
+// `>> 24` while V8 keeps everything in 32-bit integer registers.
+const HALF24 = 8388608;
+
+/**
+ * One box-blur pass along one line of `length` samples `step` apart, starting at `base`, as Pillow's
+ * ImagingLineBoxBlur does it: a box of 2*radius+1 samples plus two fractional edge samples weighted `fw`, edges
+ * replicated. Reads `src`, writes `dst`. Sample indices are clamped to the line (what Pillow's edge loops amount to);
+ * the middle stretch, where no clamping is needed, has its own loop.
+ */
+function blurLine(src: Uint8Array, dst: Uint8Array, base: number, length: number, step: number, w: BoxWeights) {
+  const { radius, ww, fw } = w;
+  const last = length - 1;
+  const lastS = src[base + last * step];
+  // The window [-radius - 1, radius - 1] for x = 0, before its update; samples past the end repeat the last one.
+  const inside = Math.min(radius, length);
+  let acc = src[base] * (radius + 1) + lastS * (radius - inside);
+  for (let i = 0; i < inside; i++) acc += src[base + i * step];
+  // x in [midStart, midEnd) reads x - radius - 1 >= 0 and x + radius + 1 <= last: no clamping.
+  const midStart = Math.min(radius + 1, length);
+  const midEnd = Math.max(midStart, length - radius - 1);
+  let x = 0;
+  for (; x < midStart; x++) {
+    const sub = src[base + (x > radius ? x - radius - 1 : 0) * step];
+    const next = src[base + (x + radius < last ? x + radius + 1 : last) * step];
+    acc += src[base + (x + radius < last ? x + radius : last) * step] - sub;
+    dst[base + x * step] = (Math.imul(acc, ww) + Math.imul(sub + next, fw) + HALF24) >>> 24;
+  }
+  const back = (radius + 1) * step;
+  const ahead = radius * step;
+  for (let p = base + x * step, end = base + midEnd * step; p < end; p += step) {
+    const sub = src[p - back];
+    acc += src[p + ahead] - sub;
+    dst[p] = (Math.imul(acc, ww) + Math.imul(sub + src[p + ahead + step], fw) + HALF24) >>> 24;
+  }
+  for (x = midEnd; x < length; x++) {
+    const sub = src[base + (x - radius - 1) * step];
+    acc += lastS - sub;
+    dst[base + x * step] = (Math.imul(acc, ww) + Math.imul(sub + lastS, fw) + HALF24) >>> 24;
+  }
+}
+
+/**
+ * The vertical pass, done row by row (one running sum per sample of a row) so that every read and write walks
+ * memory contiguously instead of striding down columns. Same arithmetic as blurLine.
+ */
+function blurColumns(src: Uint8Array, dst: Uint8Array, stride: number, height: number, w: BoxWeights) {
+  const { radius, ww, fw } = w;
+  const last = height - 1;
+  const acc = new Int32Array(stride);
+  // The window [-radius - 1, radius - 1] for y = 0: rows past the bottom repeat the last one.
+  const inside = Math.min(radius, height);
+  const lastRow = last * stride;
+  for (let i = 0; i < stride; i++) acc[i] = src[i] * (radius + 1) + src[lastRow + i] * (radius - inside);
+  for (let r = 0; r < inside; r++) {
+    const row = r * stride;
+    for (let i = 0; i < stride; i++) acc[i] += src[row + i];
+  }
+  for (let y = 0; y < height; y++) {
+    const sub = (y > radius ? y - radius - 1 : 0) * stride;
+    const add = (y + radius < last ? y + radius : last) * stride;
+    const next = (y + radius < last ? y + radius + 1 : last) * stride;
+    const out = y * stride;
+    for (let i = 0; i < stride; i++) {
+      const s = src[sub + i];
+      const a = acc[i] + src[add + i] - s;
+      acc[i] = a;
+      dst[out + i] = (Math.imul(a, ww) + Math.imul(s + src[next + i], fw) + HALF24) >>> 24;
     }
-    for (let i = 0, p = base; i < length; i++, p += sampleStep) data[p] = out[i];
   }
 }
 
@@ -93,13 +118,26 @@ export function boxBlur(image: RawImage, xradius: number, yradius: number = xrad
   const yr = f32(yradius);
   if (image.width === 0 || image.height === 0) return out;
   const c = CHANNELS[image.mode];
-  const rowStride = image.width * c;
-  for (let ch = 0; ch < c; ch++) {
-    if (xr !== 0)
-      for (let i = 0; i < passes; i++) blurLines(out.data.subarray(ch), image.height, image.width, rowStride, c, xr);
-    if (yr !== 0)
-      for (let i = 0; i < passes; i++) blurLines(out.data.subarray(ch), image.width, image.height, c, rowStride, yr);
+  const { width, height } = image;
+  // Passes ping-pong between the output and one scratch buffer; channels are independent, so all are done at once.
+  let cur: Uint8Array = out.data;
+  let spare: Uint8Array = new Uint8Array(cur.length);
+  if (xr !== 0) {
+    const w = boxWeights(xr);
+    for (let i = 0; i < passes; i++) {
+      for (let y = 0; y < height; y++)
+        for (let ch = 0; ch < c; ch++) blurLine(cur, spare, y * width * c + ch, width, c, w);
+      [cur, spare] = [spare, cur];
+    }
   }
+  if (yr !== 0) {
+    const w = boxWeights(yr);
+    for (let i = 0; i < passes; i++) {
+      blurColumns(cur, spare, width * c, height, w);
+      [cur, spare] = [spare, cur];
+    }
+  }
+  if (cur !== out.data) out.data.set(cur);
   return out;
 }
 

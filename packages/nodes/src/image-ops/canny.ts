@@ -13,77 +13,101 @@ export function cannyEdges(image: RawImage, lowThreshold: number, highThreshold:
   let lowT = lowThreshold;
   let highT = highThreshold;
   if (lowT > highT) [lowT, highT] = [highT, lowT];
-  const low = Math.floor(lowT);
-  const high = Math.floor(highT);
   const { width, height } = image;
   const c = CHANNELS[image.mode];
   // The colour channels (alpha is not an edge source; L/LA have one).
   const cn = c >= 3 ? 3 : 1;
-  const n = width * height;
-  const pw = width + 2;
-  const dx = new Int32Array(n);
-  const dy = new Int32Array(n);
-  // Magnitudes with a frame of zeros, so the suppression step needs no bounds checks.
-  const magP = new Int32Array(pw * (height + 2));
-  const best = new Int32Array(n).fill(-1);
-  const padded = new Int32Array(pw * (height + 2));
+  // Every per-pixel buffer is laid out on the (width + 2) × (height + 2) frame, so neighbours need no bounds checks.
+  // The narrowest types that hold the values (|gradient| <= 1020, magnitude <= 2040) are used: on this kind of
+  // workload, touching fresh memory costs as much as the arithmetic.
+  const size = (width + 2) * (height + 2);
+  const grad: Gradients = { dx: new Int16Array(size), dy: new Int16Array(size), mag: new Uint16Array(size) };
+  const padded = new Uint8Array(size);
   // OpenCV receives BGR from InvokeAI (pil_to_cv2): on equal magnitudes the first channel in BGR order wins.
   for (let k = 0; k < cn; k++) {
-    const ch = cn === 3 ? 2 - k : 0;
-    for (let y = -1; y <= height; y++) {
-      const sy = Math.min(height - 1, Math.max(0, y));
-      for (let x = -1; x <= width; x++) {
-        const sx = Math.min(width - 1, Math.max(0, x));
-        padded[(y + 1) * pw + x + 1] = image.data[(sy * width + sx) * c + ch];
-      }
-    }
-    for (let y = 0; y < height; y++) {
-      let p = (y + 1) * pw + 1;
-      for (let x = 0; x < width; x++, p++) {
-        const gx =
-          padded[p - pw + 1] +
-          2 * padded[p + 1] +
-          padded[p + pw + 1] -
-          (padded[p - pw - 1] + 2 * padded[p - 1] + padded[p + pw - 1]);
-        const gy =
-          padded[p + pw - 1] +
-          2 * padded[p + pw] +
-          padded[p + pw + 1] -
-          (padded[p - pw - 1] + 2 * padded[p - pw] + padded[p - pw + 1]);
-        const m = (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
-        const i = y * width + x;
-        if (m > best[i]) {
-          best[i] = m;
-          dx[i] = gx;
-          dy[i] = gy;
-          magP[p] = m;
-        }
+    padChannel(image.data, c, cn === 3 ? 2 - k : 0, width, height, padded);
+    sobelChannel(padded, width, height, grad);
+  }
+  const map = suppressNonMaxima(grad, width, height, Math.floor(lowT), Math.floor(highT));
+  const out = new Uint8Array(width * height);
+  const pw = width + 2;
+  for (let y = 0; y < height; y++)
+    for (let x = 0, p = (y + 1) * pw + 1, o = y * width; x < width; x++) out[o++] = map[p++] === 2 ? 255 : 0;
+  return { width, height, mode: "L", data: out };
+}
+
+/** Sobel gradients of the pixel with the largest |dx|+|dy| over the channels so far, on the padded frame. */
+interface Gradients {
+  readonly dx: Int16Array;
+  readonly dy: Int16Array;
+  /** Zero on the frame; a zero magnitude means a zero gradient, which dx/dy already hold. */
+  readonly mag: Uint16Array;
+}
+
+/** Channel `ch` of `data` into `padded` ((width + 2) × (height + 2)) with a one-pixel replicated border. */
+function padChannel(data: Uint8Array, c: number, ch: number, width: number, height: number, padded: Uint8Array) {
+  const pw = width + 2;
+  for (let y = -1; y <= height; y++) {
+    const row = Math.min(height - 1, Math.max(0, y)) * width * c + ch;
+    const o = (y + 1) * pw;
+    padded[o] = data[row];
+    for (let x = 0; x < width; x++) padded[o + 1 + x] = data[row + x * c];
+    padded[o + width + 1] = data[row + (width - 1) * c];
+  }
+}
+
+/** 3×3 Sobel of one padded channel; keeps it where its L1 magnitude beats the channels before (ties keep those). */
+function sobelChannel(padded: Uint8Array, width: number, height: number, grad: Gradients): void {
+  const { dx, dy, mag } = grad;
+  const pw = width + 2;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0, p = (y + 1) * pw + 1; x < width; x++, p++) {
+      const gx =
+        padded[p - pw + 1] +
+        2 * padded[p + 1] +
+        padded[p + pw + 1] -
+        (padded[p - pw - 1] + 2 * padded[p - 1] + padded[p + pw - 1]);
+      const gy =
+        padded[p + pw - 1] +
+        2 * padded[p + pw] +
+        padded[p + pw + 1] -
+        (padded[p - pw - 1] + 2 * padded[p - pw] + padded[p - pw + 1]);
+      const m = (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
+      if (m > mag[p]) {
+        dx[p] = gx;
+        dy[p] = gy;
+        mag[p] = m;
       }
     }
   }
-  // 0: may be an edge, 1: not an edge, 2: edge. A one-pixel frame of 1s avoids bounds checks.
-  const mw = pw;
+}
+
+/**
+ * Non-maximum suppression and hysteresis: the padded map holds 2 for edges, 0 for weak candidates never reached
+ * from an edge, 1 otherwise (and on the frame).
+ */
+function suppressNonMaxima(grad: Gradients, width: number, height: number, low: number, high: number): Uint8Array {
+  const { dx, dy, mag } = grad;
+  const mw = width + 2;
   const map = new Uint8Array(mw * (height + 2)).fill(1);
   const stack: number[] = [];
-  const NEIGHBOURS = [-mw - 1, -mw, -mw + 1, -1, 1, mw - 1, mw, mw + 1];
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const mp = (y + 1) * mw + x + 1;
-      const m = magP[mp];
+    for (let x = 0, mp = (y + 1) * mw + 1; x < width; x++, mp++) {
+      const m = mag[mp];
       let push = false;
       if (m > low) {
-        const xs = dx[y * width + x];
-        const ys = dy[y * width + x];
+        const xs = dx[mp];
+        const ys = dy[mp];
         const ax = Math.abs(xs);
         const ay = Math.abs(ys) * (1 << CANNY_SHIFT);
         const tg22x = ax * TG22;
-        if (ay < tg22x) push = m > magP[mp - 1] && m >= magP[mp + 1];
+        if (ay < tg22x) push = m > mag[mp - 1] && m >= mag[mp + 1];
         else {
           const tg67x = tg22x + ax * (1 << (CANNY_SHIFT + 1));
-          if (ay > tg67x) push = m > magP[mp - mw] && m >= magP[mp + mw];
+          if (ay > tg67x) push = m > mag[mp - mw] && m >= mag[mp + mw];
           else {
             const s = xs < 0 !== ys < 0 ? -1 : 1;
-            push = m > magP[mp - mw - s] && m > magP[mp + mw + s];
+            push = m > mag[mp - mw - s] && m > mag[mp + mw + s];
           }
         }
       }
@@ -94,6 +118,7 @@ export function cannyEdges(image: RawImage, lowThreshold: number, highThreshold:
       } else map[mp] = 0;
     }
   }
+  const NEIGHBOURS = [-mw - 1, -mw, -mw + 1, -1, 1, mw - 1, mw, mw + 1];
   while (stack.length > 0) {
     const p = stack.pop()!;
     for (const d of NEIGHBOURS) {
@@ -103,8 +128,5 @@ export function cannyEdges(image: RawImage, lowThreshold: number, highThreshold:
       }
     }
   }
-  const out = new Uint8Array(n);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) out[y * width + x] = map[(y + 1) * mw + x + 1] === 2 ? 255 : 0;
-  return { width, height, mode: "L", data: out };
+  return map;
 }

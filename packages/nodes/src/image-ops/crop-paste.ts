@@ -126,17 +126,40 @@ export function pasteInto(base: MutableRawImage, image: RawImage, x: number, y: 
   const y0 = Math.max(0, y);
   const x1 = Math.min(base.width, x + src.width);
   const y1 = Math.min(base.height, y + src.height);
-  const d = base.data;
-  const s = src.data;
   for (let yy = y0; yy < y1; yy++) {
-    for (let xx = x0; xx < x1; xx++) {
-      const si = (yy - y) * src.width + (xx - x);
-      const m = weights.data[si * weights.step + weights.offset];
-      if (m === 0) continue;
-      const di = (yy * base.width + xx) * c;
-      const sp = si * c;
-      if (m === 255) for (let k = 0; k < c; k++) d[di + k] = s[sp + k];
-      else for (let k = 0; k < c; k++) d[di + k] = blend255(m, d[di + k], s[sp + k]);
+    const si = (yy - y) * src.width + (x0 - x);
+    blendRow(base.data, (yy * base.width + x0) * c, src.data, si * c, weights, si, x1 - x0, c);
+  }
+}
+
+/**
+ * One row of a masked paste: `count` pixels of `c` channels from `s` (at `sp`) blended into `d` (at `dp`) with
+ * Pillow's BLEND, the weights read from mask pixel `mi` on. Weight 0 keeps the base and 255 copies, as in Pillow;
+ * runs of either are handled whole (a skip, or one native copy), as masks are mostly made of such runs.
+ */
+function blendRow(
+  d: Uint8Array,
+  dp: number,
+  s: Uint8Array,
+  sp: number,
+  weights: { data: Uint8Array; step: number; offset: number },
+  mi: number,
+  count: number,
+  c: number,
+): void {
+  const { data: w, step } = weights;
+  const m0 = mi * step + weights.offset;
+  let i = 0;
+  while (i < count) {
+    const a = w[m0 + i * step];
+    if (a === 0 || a === 255) {
+      let j = i + 1;
+      while (j < count && w[m0 + j * step] === a) j++;
+      if (a === 255) d.set(s.subarray(sp + i * c, sp + j * c), dp + i * c);
+      i = j;
+    } else {
+      for (let k = 0, p = dp + i * c, q = sp + i * c; k < c; k++) d[p + k] = blend255(a, d[p + k], s[q + k]);
+      i++;
     }
   }
 }

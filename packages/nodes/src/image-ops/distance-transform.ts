@@ -15,43 +15,63 @@ export function distanceTransformL2Mask5(src: Uint8Array, width: number, height:
   const cols = width + 2 * BORDER;
   const rows = height + 2 * BORDER;
   const tmp = new Float64Array(cols * rows).fill(INIT);
-  const at = (y: number, x: number) => (y + BORDER) * cols + x + BORDER;
-  for (let i = 0; i < height; i++) {
-    for (let j = 0; j < width; j++) {
-      const p = at(i, j);
-      if (!src[i * width + j]) {
-        tmp[p] = 0;
-        continue;
-      }
-      let t0 = tmp[p - 2 * cols - 1] + LONG;
-      t0 = Math.min(t0, tmp[p - 2 * cols + 1] + LONG);
-      t0 = Math.min(t0, tmp[p - cols - 2] + LONG);
-      t0 = Math.min(t0, tmp[p - cols - 1] + DIAG);
-      t0 = Math.min(t0, tmp[p - cols] + HV);
-      t0 = Math.min(t0, tmp[p - cols + 1] + DIAG);
-      t0 = Math.min(t0, tmp[p - cols + 2] + LONG);
-      t0 = Math.min(t0, tmp[p - 1] + HV);
+  for (let i = 0; i < height; i++) forwardRow(src, tmp, i, width, cols);
+  const out = new Float32Array(width * height);
+  for (let i = height - 1; i >= 0; i--) backwardRow(tmp, out, i, width, cols);
+  return out;
+}
+
+// The chamfer minima are written as `a < b ? a : b`: the values are finite and positive, where that is Math.min
+// without its NaN / -0 handling.
+
+/** The top-left raster pass over row `i` (tmp is the bordered buffer, `cols` wide). */
+function forwardRow(src: Uint8Array, tmp: Float64Array, i: number, width: number, cols: number): void {
+  for (let j = 0, p = (i + BORDER) * cols + BORDER, s = i * width; j < width; j++, p++, s++) {
+    if (!src[s]) {
+      tmp[p] = 0;
+      continue;
+    }
+    let t0 = tmp[p - 2 * cols - 1] + LONG;
+    let t = tmp[p - 2 * cols + 1] + LONG;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - cols - 2] + LONG;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - cols - 1] + DIAG;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - cols] + HV;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - cols + 1] + DIAG;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - cols + 2] + LONG;
+    t0 = t < t0 ? t : t0;
+    t = tmp[p - 1] + HV;
+    tmp[p] = t < t0 ? t : t0;
+  }
+}
+
+/** The bottom-right raster pass over row `i`, writing the scaled float32 distances of the row into `out`. */
+function backwardRow(tmp: Float64Array, out: Float32Array, i: number, width: number, cols: number): void {
+  for (let j = width - 1, p = (i + BORDER) * cols + BORDER + j; j >= 0; j--, p--) {
+    let t0 = tmp[p];
+    if (t0 > HV) {
+      let t = tmp[p + 2 * cols + 1] + LONG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + 2 * cols - 1] + LONG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + cols + 2] + LONG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + cols + 1] + DIAG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + cols] + HV;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + cols - 1] + DIAG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + cols - 2] + LONG;
+      t0 = t < t0 ? t : t0;
+      t = tmp[p + 1] + HV;
+      t0 = t < t0 ? t : t0;
       tmp[p] = t0;
     }
+    out[i * width + j] = Math.fround(Math.fround(t0) * SCALE);
   }
-  const out = new Float32Array(width * height);
-  for (let i = height - 1; i >= 0; i--) {
-    for (let j = width - 1; j >= 0; j--) {
-      const p = at(i, j);
-      let t0 = tmp[p];
-      if (t0 > HV) {
-        t0 = Math.min(t0, tmp[p + 2 * cols + 1] + LONG);
-        t0 = Math.min(t0, tmp[p + 2 * cols - 1] + LONG);
-        t0 = Math.min(t0, tmp[p + cols + 2] + LONG);
-        t0 = Math.min(t0, tmp[p + cols + 1] + DIAG);
-        t0 = Math.min(t0, tmp[p + cols] + HV);
-        t0 = Math.min(t0, tmp[p + cols - 1] + DIAG);
-        t0 = Math.min(t0, tmp[p + cols - 2] + LONG);
-        t0 = Math.min(t0, tmp[p + 1] + HV);
-        tmp[p] = t0;
-      }
-      out[i * width + j] = Math.fround(Math.fround(t0) * SCALE);
-    }
-  }
-  return out;
 }

@@ -11,26 +11,23 @@ const f32 = Math.fround;
  * (kernel / scale), rows applied bottom to top, +0.5 then truncation, border pixels copied unchanged.
  */
 export function filter3x3(image: RawImage, kernel: readonly number[], scale: number, offset = 0): MutableRawImage {
-  const k = kernel.map((v) => f32(v / scale));
   const c = CHANNELS[image.mode];
   const { width, height } = image;
   const src = image.data;
   const out = new Uint8Array(src);
   const off = f32(offset + 0.5);
-  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = k;
+  const [k0, k1, k2, k3, k4, k5, k6, k7, k8] = kernel.map((v) => f32(v / scale));
   const stride = width * c;
   for (let y = 1; y < height - 1; y++) {
-    for (let x = 1; x < width - 1; x++) {
-      for (let ch = 0; ch < c; ch++) {
-        const p = y * stride + x * c + ch;
-        const below = p + stride;
-        const above = p - stride;
-        // Each row is summed in single precision, then added to the running sum (bottom row first, like Pillow).
-        let ss = f32(off + f32(f32(f32(src[below - c] * k0) + f32(src[below] * k1)) + f32(src[below + c] * k2)));
-        ss = f32(ss + f32(f32(f32(src[p - c] * k3) + f32(src[p] * k4)) + f32(src[p + c] * k5)));
-        ss = f32(ss + f32(f32(f32(src[above - c] * k6) + f32(src[above] * k7)) + f32(src[above + c] * k8)));
-        out[p] = ss <= 0 ? 0 : ss >= 255 ? 255 : Math.trunc(ss);
-      }
+    // Every channel of every interior pixel of the row, as one run of samples.
+    for (let p = y * stride + c, end = (y + 1) * stride - c; p < end; p++) {
+      const below = p + stride;
+      const above = p - stride;
+      // Each row is summed in single precision, then added to the running sum (bottom row first, like Pillow).
+      let ss = f32(off + f32(f32(f32(src[below - c] * k0) + f32(src[below] * k1)) + f32(src[below + c] * k2)));
+      ss = f32(ss + f32(f32(f32(src[p - c] * k3) + f32(src[p] * k4)) + f32(src[p + c] * k5)));
+      ss = f32(ss + f32(f32(f32(src[above - c] * k6) + f32(src[above] * k7)) + f32(src[above + c] * k8)));
+      out[p] = ss <= 0 ? 0 : ss >= 255 ? 255 : Math.trunc(ss);
     }
   }
   return { width, height, mode: image.mode, data: out };

@@ -34,7 +34,11 @@ export function createImage(
   const fill = Array.from({ length: channels }, (_, c) => clampByte(color[c] ?? 0));
   if (fill.some((v) => v !== 0)) {
     if (channels === 1) data.fill(fill[0]);
-    else for (let i = 0; i < data.length; i += channels) for (let c = 0; c < channels; c++) data[i + c] = fill[c];
+    else if (data.length > 0) {
+      // One pixel, then the filled prefix copied onto the rest, doubling each time (native copies, not a loop).
+      data.set(fill);
+      for (let len = channels; len < data.length; len *= 2) data.copyWithin(len, 0, Math.min(len, data.length - len));
+    }
   }
   return { width, height, mode, data };
 }

@@ -37,7 +37,6 @@ export function addImageNoise(image: RawImage, mask: RawImage | null, options: I
   }
   const rs = new LegacyRandomState(options.seed);
   const n = gw * gh;
-  const grid = new Uint8Array(n * 3);
   const draws = options.noiseColor ? n * 3 : n;
   const values = new Uint8Array(draws);
   if (options.noiseType === "gaussian") {
@@ -48,8 +47,11 @@ export function addImageNoise(image: RawImage, mask: RawImage | null, options: I
     const cdf0 = p0 / total;
     for (let i = 0; i < draws; i++) values[i] = rs.randomSample() >= cdf0 ? 255 : 0;
   }
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < 3; c++) grid[i * 3 + c] = options.noiseColor ? values[i * 3 + c] : values[i];
+  // Colour noise is already one value per channel; grey noise repeats each value over the three channels.
+  let grid = values;
+  if (!options.noiseColor) {
+    grid = new Uint8Array(n * 3);
+    for (let i = 0, j = 0; i < n; i++, j += 3) grid[j] = grid[j + 1] = grid[j + 2] = values[i];
   }
   const noise = resizeImage({ width: gw, height: gh, mode: "RGB", data: grid }, rgba.width, rgba.height, "nearest");
   const noisy = putAlpha(convertMode(blendImages(convertMode(rgba, "RGB"), noise, options.amount), "RGBA"), alpha);

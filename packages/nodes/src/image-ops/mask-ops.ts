@@ -91,14 +91,14 @@ export function expandMaskWithFade(mask: RawImage, threshold: number, fadeSize: 
   const background = new Uint8Array(n);
   for (let i = 0; i < n; i++) background[i] = mask.data[i] > threshold ? 1 : 0;
   const dist = distanceTransformL2Mask5(background, mask.width, mask.height);
-  const coeffs = polyfit([0.0, 1.0 / fadeSize, 0.2, 0.8, 1.0], [0.0, 0.0, 0.2, 0.9, 1.0], 3);
+  const [c0, c1, c2, c3] = polyfit([0.0, 1.0 / fadeSize, 0.2, 0.8, 1.0], [0.0, 0.0, 0.2, 0.9, 1.0], 3);
   const f32 = Math.fround;
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     if (!background[i]) continue;
     const d = Math.min(1, Math.max(0, f32(dist[i] / fadeSize)));
-    let p = 0;
-    for (const c of coeffs) p = p * d + c;
+    // Horner's rule, unrolled (NumPy's polyval order).
+    const p = ((c0 * d + c1) * d + c2) * d + c3;
     const feather = Math.min(1, Math.max(0, p));
     out[i] = Math.trunc(feather * 255);
   }

@@ -24,6 +24,16 @@ export function convertMode(image: RawImage, mode: ImageMode): MutableRawImage {
       out[i] = (src[s] * 19595 + src[s + 1] * 38470 + src[s + 2] * 7471 + 0x8000) >> 16;
     return { width: image.width, height: image.height, mode, data: out };
   }
+  if (inC >= 3 && outC >= 3) {
+    // Colour → colour (RGB ↔ RGBA): the colour bytes are copied, alpha kept or set to 255.
+    for (let i = 0, s = 0, d = 0; i < n; i++, s += inC, d += outC) {
+      out[d] = src[s];
+      out[d + 1] = src[s + 1];
+      out[d + 2] = src[s + 2];
+    }
+    if (outC === 4) for (let d = 3, s = inC - 1; d < out.length; d += 4, s += inC) out[d] = inC === 4 ? src[s] : 255;
+    return { width: image.width, height: image.height, mode, data: out };
+  }
   const srcGrey = inC <= 2;
   const srcAlpha = inC === 2 || inC === 4;
   const dstGrey = outC <= 2;
@@ -52,11 +62,17 @@ export function convertMode(image: RawImage, mode: ImageMode): MutableRawImage {
 export function premultiplyAlpha(image: RawImage): MutableRawImage {
   const c = CHANNELS[image.mode];
   const out = new Uint8Array(image.data);
-  if (c === 2 || c === 4) {
-    for (let i = 0; i < out.length; i += c) {
-      const a = out[i + c - 1];
-      for (let k = 0; k < c - 1; k++) out[i + k] = mulDiv255(out[i + k], a);
+  if (c === 4) {
+    // RGBA, the common case, without the inner channel loop.
+    for (let i = 0; i < out.length; i += 4) {
+      const a = out[i + 3];
+      if (a === 255) continue; // mulDiv255(v, 255) === v
+      out[i] = mulDiv255(out[i], a);
+      out[i + 1] = mulDiv255(out[i + 1], a);
+      out[i + 2] = mulDiv255(out[i + 2], a);
     }
+  } else if (c === 2) {
+    for (let i = 0; i < out.length; i += 2) out[i] = mulDiv255(out[i], out[i + 1]);
   }
   return { width: image.width, height: image.height, mode: image.mode, data: out };
 }

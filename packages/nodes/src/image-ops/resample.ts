@@ -151,6 +151,22 @@ function resampleHorizontal(
         out[o++] = clipFixed(s0);
         out[o++] = clipFixed(s1);
         out[o++] = clipFixed(s2);
+      } else if (c === 4) {
+        let s0 = HALF;
+        let s1 = HALF;
+        let s2 = HALF;
+        let s3 = HALF;
+        for (let x = 0; x < n; x++, p += 4) {
+          const w = weights[kBase + x];
+          s0 += data[p] * w;
+          s1 += data[p + 1] * w;
+          s2 += data[p + 2] * w;
+          s3 += data[p + 3] * w;
+        }
+        out[o++] = clipFixed(s0);
+        out[o++] = clipFixed(s1);
+        out[o++] = clipFixed(s2);
+        out[o++] = clipFixed(s3);
       } else {
         for (let ch = 0; ch < c; ch++) {
           let ss = HALF;
@@ -167,23 +183,47 @@ function resampleVertical(src: RawImage, outHeight: number, co: Coefficients, bo
   const c = CHANNELS[src.mode];
   const stride = src.width * c;
   const out = new Uint8Array(stride * outHeight);
-  const data = src.data;
   const { ksize, start, count, weights } = co;
-  const acc = new Int32Array(stride);
+  const acc = new Float64Array(stride);
   for (let yy = 0; yy < outHeight; yy++) {
     const kBase = yy * ksize;
     const n = count[yy];
-    const y0 = start[yy] - boundsShift;
-    acc.fill(HALF);
-    for (let y = 0; y < n; y++) {
-      const w = weights[kBase + y];
-      const rowBase = (y0 + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] += data[rowBase + i] * w;
+    const first = (start[yy] - boundsShift) * stride;
+    // Taps (source rows) are taken four at a time, so the partial sums go through memory once per four taps;
+    // a group short of four repeats its first row with weight 0. Sums are exact integers (far below 2^53), and
+    // clipFixed's `>>` wraps the total to 32 bits as Pillow's int arithmetic would.
+    for (let t = 0; t < n; t += 4) {
+      const rows = [0, 1, 2, 3].map((j) => (t + j < n ? first + (t + j) * stride : first + t * stride));
+      const w = [0, 1, 2, 3].map((j) => (t + j < n ? weights[kBase + t + j] : 0));
+      const target = t + 4 >= n ? out.subarray(yy * stride, (yy + 1) * stride) : null;
+      sumRows(src.data, rows, w, acc, t === 0, target);
     }
-    const outBase = yy * stride;
-    for (let i = 0; i < stride; i++) out[outBase + i] = clipFixed(acc[i]);
   }
   return { width: src.width, height: outHeight, mode: src.mode, data: out };
+}
+
+/**
+ * acc[i] (or HALF when `init`) + Σ row_j[i]·w_j over four source rows; stored back into `acc`, or clipped to bytes
+ * into `target` when this is the last group of taps.
+ */
+function sumRows(
+  data: Uint8Array,
+  rows: readonly number[],
+  w: readonly number[],
+  acc: Float64Array,
+  init: boolean,
+  target: Uint8Array | null,
+): void {
+  const [r0, r1, r2, r3] = rows;
+  const [w0, w1, w2, w3] = w;
+  const n = acc.length;
+  if (init) acc.fill(HALF);
+  if (target) {
+    for (let i = 0; i < n; i++)
+      target[i] = clipFixed(acc[i] + data[r0 + i] * w0 + data[r1 + i] * w1 + data[r2 + i] * w2 + data[r3 + i] * w3);
+  } else {
+    for (let i = 0; i < n; i++) acc[i] += data[r0 + i] * w0 + data[r1 + i] * w1 + data[r2 + i] * w2 + data[r3 + i] * w3;
+  }
 }
 
 /** Nearest-neighbour scaling as Pillow's ImagingScaleAffine does it (incrementally accumulated source positions). */

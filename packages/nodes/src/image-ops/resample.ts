@@ -229,32 +229,81 @@ function sumRows(
 /** Nearest-neighbour scaling as Pillow's ImagingScaleAffine does it (incrementally accumulated source positions). */
 function resizeNearest(image: RawImage, width: number, height: number): MutableRawImage {
   const c = CHANNELS[image.mode];
-  const out = new Uint8Array(width * height * c);
+  const rowBytes = width * c;
+  const out = new Uint8Array(height * rowBytes);
   const ax = image.width / width;
   const ay = image.height / height;
+  // Byte offset of each output column's source pixel within a source row; -1 where it falls outside (left blank).
   const xin = new Int32Array(width);
   let xo = ax * 0.5;
   for (let x = 0; x < width; x++) {
-    xin[x] = xo < 0 ? -1 : Math.trunc(xo);
+    const xi = xo < 0 ? -1 : Math.trunc(xo);
+    xin[x] = xi < 0 || xi >= image.width ? -1 : xi * c;
     xo += ax;
   }
   let yo = ay * 0.5;
   const src = image.data;
+  let lastRow = -1; // source row of the previous output row, when that row was written
   for (let y = 0; y < height; y++) {
     const yi = yo < 0 ? -1 : Math.trunc(yo);
     yo += ay;
-    if (yi < 0 || yi >= image.height) continue;
-    const rowIn = yi * image.width * c;
-    const rowOut = y * width * c;
-    for (let x = 0; x < width; x++) {
-      const xi = xin[x];
-      if (xi < 0 || xi >= image.width) continue;
-      const s = rowIn + xi * c;
-      const d = rowOut + x * c;
-      for (let k = 0; k < c; k++) out[d + k] = src[s + k];
+    if (yi < 0 || yi >= image.height) {
+      lastRow = -1;
+      continue;
     }
+    const rowOut = y * rowBytes;
+    // Upscaling repeats source rows: the output row is then a copy of the one above.
+    if (yi === lastRow) {
+      out.copyWithin(rowOut, rowOut - rowBytes, rowOut);
+      continue;
+    }
+    lastRow = yi;
+    copyNearestRow(src, yi * image.width * c, out, rowOut, xin, c);
   }
   return { width, height, mode: image.mode, data: out };
+}
+
+/** One output row of a nearest-neighbour resize; the usual channel counts get loops without an inner channel loop. */
+function copyNearestRow(
+  src: Uint8Array,
+  rowIn: number,
+  out: Uint8Array,
+  rowOut: number,
+  xin: Int32Array,
+  c: number,
+): void {
+  const width = xin.length;
+  if (c === 3) {
+    for (let x = 0, d = rowOut; x < width; x++, d += 3) {
+      const xi = xin[x];
+      if (xi < 0) continue;
+      const s = rowIn + xi;
+      out[d] = src[s];
+      out[d + 1] = src[s + 1];
+      out[d + 2] = src[s + 2];
+    }
+  } else if (c === 4) {
+    for (let x = 0, d = rowOut; x < width; x++, d += 4) {
+      const xi = xin[x];
+      if (xi < 0) continue;
+      const s = rowIn + xi;
+      out[d] = src[s];
+      out[d + 1] = src[s + 1];
+      out[d + 2] = src[s + 2];
+      out[d + 3] = src[s + 3];
+    }
+  } else if (c === 1) {
+    for (let x = 0; x < width; x++) {
+      const xi = xin[x];
+      if (xi >= 0) out[rowOut + x] = src[rowIn + xi];
+    }
+  } else {
+    for (let x = 0, d = rowOut; x < width; x++, d += c) {
+      const xi = xin[x];
+      if (xi < 0) continue;
+      for (let k = 0; k < c; k++) out[d + k] = src[rowIn + xi + k];
+    }
+  }
 }
 
 function resampleConvolution(

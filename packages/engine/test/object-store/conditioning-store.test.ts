@@ -91,6 +91,45 @@ describe("ConditioningStore", () => {
     expect(await restarted.load(name)).toEqual(value);
   });
 
+  it("keeps SDXL-sized conditioning exact when saves reuse the buffers of values the cache let go", async () => {
+    const sdxl = (seed: number): ConditioningFieldData => ({
+      conditionings: [
+        {
+          kind: "sdxl",
+          embeds: t([1, 77, 2048], seed),
+          pooled_embeds: t([1, 1280], seed + 0.5),
+          add_time_ids: t([1, 6], seed + 0.25),
+        },
+      ],
+    });
+    const oneValueBytes = (77 * 2048 + 1280 + 6) * 4;
+    const small = new ConditioningStore({ blobs: new FsBlobStore(outputs), cacheBytes: 2 * oneValueBytes });
+    const names: string[] = [];
+    for (let seed = 1; seed <= 6; seed++) {
+      names.push(await small.save(sdxl(seed)));
+      await small.flush(); // the pushed-out value's buffer is free for the next save
+    }
+    expect(small.recycledBytes).toBeGreaterThan(0);
+    // Byte comparison: a deep toEqual over 160,000-element arrays takes seconds.
+    const same = (got: ConditioningFieldData, want: ConditioningFieldData) => {
+      const [g, w] = [got, want].map((v) => v.conditionings[0] as unknown as Record<string, Tensor | string>);
+      for (const field of ["embeds", "pooled_embeds", "add_time_ids"]) {
+        const [a, b] = [g[field], w[field]] as Tensor[];
+        expect(a.shape).toEqual(b.shape);
+        expect(
+          Buffer.compare(
+            Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+            Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+          ),
+        ).toBe(0);
+      }
+      expect(g.kind).toBe("sdxl");
+    };
+    for (const [i, name] of names.entries()) same(await small.load(name), sdxl(i + 1));
+    const restarted = new ConditioningStore({ blobs: new FsBlobStore(outputs) });
+    for (const [i, name] of names.entries()) same(await restarted.load(name), sdxl(i + 1));
+  });
+
   it("stores one safetensors file with every tensor and a JSON layout in the metadata", async () => {
     const name = await store.save(sample("sdxl"));
     await store.flush();

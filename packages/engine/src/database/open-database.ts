@@ -78,7 +78,11 @@ function openSqlite(config: DatabaseConfig): { dialect: SqliteDialect; location:
   }
 }
 
-function openPostgres(config: DatabaseConfig, poolSize: number): { dialect: PostgresDialect; location: string } {
+function openPostgres(
+  config: DatabaseConfig,
+  poolSize: number,
+  logger: Logger | undefined,
+): { dialect: PostgresDialect; location: string } {
   if (config.db_url === undefined) {
     throw new DatabaseUnavailableError(
       "postgres",
@@ -96,6 +100,12 @@ function openPostgres(config: DatabaseConfig, poolSize: number): { dialect: Post
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server closes (restart, failover, pg_terminate_backend) is reported here; without a
+  // listener, node would treat it as an uncaught exception and stop the process. The pool drops that client and
+  // opens a new one for the next query, so a note is all it needs.
+  pool.on("error", (error) => {
+    logger?.warning("PostgreSQL closed an idle connection; the next query opens a new one", { err: error });
+  });
   return { dialect: new PostgresDialect({ pool }), location: redactDatabaseUrl(config.db_url) };
 }
 
@@ -106,7 +116,8 @@ function openPostgres(config: DatabaseConfig, poolSize: number): { dialect: Post
  */
 export async function openDatabase(config: DatabaseConfig, options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const dialectName: DatabaseDialect = config.db_backend;
-  const opened = dialectName === "sqlite" ? openSqlite(config) : openPostgres(config, options.poolSize ?? 10);
+  const opened =
+    dialectName === "sqlite" ? openSqlite(config) : openPostgres(config, options.poolSize ?? 10, options.logger);
   const db = new Kysely<Database>({
     dialect: opened.dialect,
     log: config.log_sql && options.logger !== undefined ? sqlLogger(options.logger) : undefined,

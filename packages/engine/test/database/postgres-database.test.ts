@@ -1,7 +1,9 @@
 // Runs the schema suite on a real PostgreSQL when ATELIER_TEST_PG_URL names a server (a superuser URL of any
 // database; each test gets a fresh database there). test/support/postgres.ts can start a throwaway server.
 import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
 import {
+  createLogger,
   DatabaseUnavailableError,
   MIGRATIONS,
   openDatabase,
@@ -39,6 +41,45 @@ describe.skipIf(serverUrl === undefined || serverUrl === "")("PostgreSQL migrati
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+});
+
+describe.skipIf(serverUrl === undefined || serverUrl === "")("PostgreSQL connections the server closes", () => {
+  it("logs an idle connection the server terminates, keeps the process alive and answers the next query", async () => {
+    const database = await createTempDatabase(serverUrl!);
+    created.push(database);
+    const lines: string[] = [];
+    const logger = createLogger(
+      { log_level: "warning", log_format: "json" },
+      { destination: { write: (chunk: string) => lines.push(chunk) } },
+    );
+    const opened = await openDatabase(
+      { db_backend: "postgres", db_url: database.url, paths: { db: "/unused" } },
+      { logger },
+    );
+    try {
+      await opened.db.selectFrom("migrations").select("id").execute(); // leaves an idle client in the pool
+      const admin = new pg.Client({ connectionString: serverUrl });
+      await admin.connect();
+      try {
+        const name = new URL(database.url).pathname.slice(1);
+        const result = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          [name],
+        );
+        expect(result.rowCount).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      const deadline = Date.now() + 5000;
+      while (!lines.some((l) => l.includes("closed an idle connection")) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(lines.some((l) => l.includes("closed an idle connection"))).toBe(true);
+      const rows = await opened.db.selectFrom("migrations").select("id").execute();
+      expect(rows).toHaveLength(MIGRATIONS.length);
+    } finally {
+      await opened.close();
     }
   });
 });

@@ -21,13 +21,6 @@ import path from "node:path";
 
 type Tensor = import("../packages/core/src/index.js").Tensor;
 
-export interface Timing {
-  /** Median over rounds of the wall time per round trip, µs. */
-  readonly wall: number;
-  /** Mean CPU time per round trip (all threads), µs. */
-  readonly cpu: number;
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
@@ -35,13 +28,13 @@ function median(values: number[]): number {
 
 const CACHE_BYTES = 512 * 1024 * 1024;
 
-/** One child's figures, µs per round trip (`file`: per file). */
+/** One child's figures: median wall time in µs per round trip (`file`: per file). */
 export interface StoreFigures {
-  file: Timing;
-  filling: Timing;
-  steady: Timing;
-  backToBack: Timing;
-  disk: Timing;
+  file: number;
+  filling: number;
+  steady: number;
+  backToBack: number;
+  disk: number;
 }
 
 /** What each figure is, in print order. */
@@ -61,17 +54,13 @@ export async function tensorStoreFigures(): Promise<StoreFigures> {
   const tensor: Tensor = { dtype: "float32", shape, data };
 
   type Mode = "pair" | "back-to-back" | "disk";
-  const rounds = async (store: Store, mode: Mode, count: number): Promise<Timing> => {
+  const rounds = async (store: Store, mode: Mode, count: number): Promise<number> => {
     const batch = 200;
     const perRound: number[] = [];
-    let cpuTotal = 0;
     for (let r = 0; r < count; r++) {
       let timed = 0;
-      let cpuUsed = 0;
       const roundStart = performance.now();
-      const roundCpu = process.cpuUsage();
       for (let i = 0; i < batch; i++) {
-        const cpuStart = process.cpuUsage();
         const start = performance.now();
         const name = await store.save(tensor);
         if (mode === "disk") {
@@ -81,24 +70,17 @@ export async function tensorStoreFigures(): Promise<StoreFigures> {
         await store.load(name);
         if (mode === "pair") {
           timed += performance.now() - start;
-          const cpu = process.cpuUsage(cpuStart);
-          cpuUsed += cpu.user + cpu.system;
           // The event loop keeps turning until the write has ended, as it would while the next node works (an idle
           // wait would instead time each pair on a thread just woken from sleep).
           while (store.pendingWrites > 0) await setImmediate();
         }
       }
       await store.flush();
-      if (mode !== "pair") {
-        timed = performance.now() - roundStart;
-        const cpu = process.cpuUsage(roundCpu);
-        cpuUsed = cpu.user + cpu.system;
-      }
+      if (mode !== "pair") timed = performance.now() - roundStart;
       perRound.push((timed * 1000) / batch);
-      if (r > 0) cpuTotal += cpuUsed / batch;
     }
     // Round 0 warms the JIT and the folder.
-    return { wall: median(perRound.slice(1)), cpu: cpuTotal / (count - 1) };
+    return median(perRound.slice(1));
   };
 
   const tmp = await mkdtemp(path.join(os.tmpdir(), "atelier-bench-"));
@@ -113,7 +95,7 @@ export async function tensorStoreFigures(): Promise<StoreFigures> {
       await rename(temp, path.join(tmp, randomUUID()));
       files.push((performance.now() - start) * 1000);
     }
-    const figures = { file: { wall: median(files.slice(50)), cpu: 0 } } as StoreFigures;
+    const figures = { file: median(files.slice(50)) } as StoreFigures;
     const store = new TensorStore({ blobs: new FsBlobStore(path.join(tmp, "outputs")), cacheBytes: CACHE_BYTES });
     figures.filling = await rounds(store, "pair", 5);
     while (store.cachedBytes + data.byteLength <= CACHE_BYTES) await store.save(tensor);

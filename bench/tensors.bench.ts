@@ -104,7 +104,7 @@ const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 for (const [i, { label }] of settings.entries()) {
   console.log(`\nTensorStore [1,4,128,128] float32, ${label} (median of ${storeRuns} runs, range)`);
   for (const key of Object.keys(FIGURE_LABELS) as (keyof StoreFigures)[]) {
-    const walls = results[i].map((r) => r[key].wall);
+    const walls = results[i].map((r) => r[key]);
     const range = `${Math.min(...walls).toFixed(0)}–${Math.max(...walls).toFixed(0)}`;
     const perSecond = key === "file" ? "" : `  → ${(1e6 / middle(walls)).toFixed(0).padStart(5)} round trips/s`;
     console.log(`  ${FIGURE_LABELS[key].padEnd(42)} ${middle(walls).toFixed(0).padStart(6)} µs (${range})${perSecond}`);

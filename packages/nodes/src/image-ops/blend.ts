@@ -1,11 +1,8 @@
 import type { RawImage } from "@atelier/core";
-import { cloneImage, type MutableRawImage } from "./image-buffers.js";
+import { cloneImage, mapBytePairs, type MutableRawImage } from "./image-buffers.js";
 import { ImageOperationError } from "./image-op-error.js";
 
 const f32 = Math.fround;
-
-/** Images with fewer samples than there are byte pairs are blended directly rather than through a lookup table. */
-const TABLE_MIN_SAMPLES = 65536;
 
 /** One blended byte: a + alpha·(b − a) in single precision, truncated (clamped when alpha is outside [0, 1]). */
 function blendByte(a: number, b: number, al: number): number {
@@ -25,17 +22,6 @@ export function blendImages(a: RawImage, b: RawImage, alpha: number): MutableRaw
   const al = Math.fround(alpha);
   if (al === 0) return cloneImage(a);
   if (al === 1) return cloneImage(b);
-  const n = a.data.length;
-  const out = new Uint8Array(n);
-  const aData = a.data;
-  const bData = b.data;
-  if (n < TABLE_MIN_SAMPLES) {
-    for (let i = 0; i < n; i++) out[i] = blendByte(aData[i], bData[i], al);
-  } else {
-    // The result depends only on the pair of bytes: evaluate the formula once per pair, then look it up.
-    const table = new Uint8Array(65536);
-    for (let x = 0; x < 256; x++) for (let y = 0; y < 256; y++) table[(x << 8) | y] = blendByte(x, y, al);
-    for (let i = 0; i < n; i++) out[i] = table[(aData[i] << 8) | bData[i]];
-  }
+  const out = mapBytePairs(a.data, b.data, (x, y) => blendByte(x, y, al));
   return { width: a.width, height: a.height, mode: a.mode, data: out };
 }

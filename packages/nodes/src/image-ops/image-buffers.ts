@@ -158,3 +158,24 @@ export function mergeChannels(mode: ImageMode, bands: readonly RawImage[]): Muta
   }
   return { width, height, mode, data: out };
 }
+
+// Below this many samples a 65,536-entry table costs more to fill than the direct evaluations it saves.
+const PAIR_TABLE_MIN_SAMPLES = 65536;
+
+/**
+ * `out[i] = byteOf(a[i], b[i])` for two byte arrays of the same length. When the result depends only on the pair
+ * of bytes (a float formula truncated to a byte), large arrays evaluate it once per pair and look it up: the same
+ * bytes, far fewer float operations.
+ */
+export function mapBytePairs(a: Uint8Array, b: Uint8Array, byteOf: (x: number, y: number) => number): Uint8Array {
+  const n = a.length;
+  const out = new Uint8Array(n);
+  if (n < PAIR_TABLE_MIN_SAMPLES) {
+    for (let i = 0; i < n; i++) out[i] = byteOf(a[i], b[i]);
+    return out;
+  }
+  const table = new Uint8Array(65536);
+  for (let x = 0; x < 256; x++) for (let y = 0; y < 256; y++) table[(x << 8) | y] = byteOf(x, y);
+  for (let i = 0; i < n; i++) out[i] = table[(a[i] << 8) | b[i]];
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { RawImage } from "@atelier/core";
 import { gaussianBlur } from "./box-blur.js";
-import type { MutableRawImage } from "./image-buffers.js";
+import { mapBytePairs, type MutableRawImage } from "./image-buffers.js";
 import { ImageOperationError } from "./image-op-error.js";
 import { getChannelByName, putAlpha } from "./channel-ops.js";
 import { convertMode } from "./mode-conversion.js";
@@ -11,16 +11,6 @@ function sharpenByte(value: number, blurred: number, amount: number): number {
   let s = v + (v - blurred / 255) * amount;
   s = s < 0 ? 0 : s > 1 ? 1 : s;
   return Math.trunc(s * 255);
-}
-
-/**
- * sharpenByte for every (value, blurred value) pair, at index value·256 + blurred: the result depends on nothing
- * else, so on large images 65536 evaluations of the float formula replace one per sample (same bytes).
- */
-function sharpenTable(amount: number): Uint8Array {
-  const table = new Uint8Array(65536);
-  for (let v = 0; v < 256; v++) for (let b = 0; b < 256; b++) table[(v << 8) | b] = sharpenByte(v, b, amount);
-  return table;
 }
 
 /**
@@ -40,15 +30,7 @@ export function unsharpMask(image: RawImage, radius: number, strength: number): 
   const rgb = convertMode(image, "RGB");
   const blurred = gaussianBlur(rgb, radius);
   const amount = strength / 100.0;
-  const src = rgb.data;
-  const blur = blurred.data;
-  const out = new Uint8Array(src.length);
-  if (out.length < 65536) {
-    for (let i = 0; i < out.length; i++) out[i] = sharpenByte(src[i], blur[i], amount);
-  } else {
-    const table = sharpenTable(amount);
-    for (let i = 0; i < out.length; i++) out[i] = table[(src[i] << 8) | blur[i]];
-  }
+  const out = mapBytePairs(rgb.data, blurred.data, (v, b) => sharpenByte(v, b, amount));
   const sharpened = convertMode({ width: rgb.width, height: rgb.height, mode: "RGB", data: out }, image.mode);
   return alpha ? putAlpha(sharpened, alpha) : sharpened;
 }
